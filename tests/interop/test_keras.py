@@ -1,0 +1,76 @@
+"""load_keras_weights against real Keras: tests/fixtures/keras_rnn.npz holds Keras 3's own weights,
+input, outputs and states for each case (made by tests/fixtures/make_keras_fixtures.py)."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import torchseq as ts
+from torchseq.interop import load_keras_weights
+from tests.tools import assert_close
+
+FIXTURE = np.load(Path(__file__).parents[1] / "fixtures" / "keras_rnn.npz")
+F, H = 4, 5
+SEQ = dict(return_sequences=True, return_state=True)
+CASES = {
+    "simple_rnn_tanh": lambda: ts.SimpleRNN(F, H, **SEQ),
+    "simple_rnn_relu": lambda: ts.SimpleRNN(F, H, activation="relu", **SEQ),
+    "lstm": lambda: ts.LSTM(F, H, **SEQ),
+    "gru_reset_before": lambda: ts.GRU(F, H, **SEQ),
+    "gru_reset_after": lambda: ts.GRU(F, H, reset_after=True, **SEQ),
+    "lstm_go_backwards": lambda: ts.LSTM(F, H, go_backwards=True, **SEQ),
+    "bidirectional_lstm_concat": lambda: ts.Bidirectional(ts.LSTM(F, H, **SEQ)),
+    "bidirectional_gru_sum": lambda: ts.Bidirectional(ts.GRU(F, H, **SEQ), merge_mode="sum"),
+    "ln_simple_rnn": lambda: ts.SimpleRNN(F, H, layer_norm=True, **SEQ),
+    "stacked_lstm_gru": lambda: ts.Stacked(ts.LSTM(F, H, return_sequences=True),
+                                           ts.GRU(H, H + 1, reset_after=True, return_sequences=True)),
+}
+
+
+def keras_weights(name):
+    return [FIXTURE[f"{name}/w{k}"] for k in range(int(FIXTURE[f"{name}/n_weights"]))]
+
+
+def flatten(result):
+    if isinstance(result, torch.Tensor):
+        return [result]
+    return [t for r in result for t in flatten(r)]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_keras(name):
+    module = load_keras_weights(CASES[name](), keras_weights(name))
+    got = flatten(module(torch.from_numpy(FIXTURE["x"])))
+    # Keras returns [output, h(, c)] per direction; LSTM states flatten to h, c in the same order.
+    want = [FIXTURE[k] for k in sorted((k for k in FIXTURE.files if k.startswith(f"{name}/out")),
+                                       key=lambda k: int(k.rsplit("out", 1)[1]))]
+    assert len(got) == len(want)
+    for k, (a, b) in enumerate(zip(got, want)):
+        assert_close(a, b, torch.float32, f"{name} result {k}")
+
+
+def test_accepts_tensors_and_checks_shapes():
+    lstm = ts.LSTM(F, H)
+    weights = [torch.from_numpy(w) for w in keras_weights("lstm")]
+    load_keras_weights(lstm, weights)
+    assert torch.equal(lstm.cell.weight_ih, weights[0].T)
+    with pytest.raises(ValueError, match=r"weights must hold 3 arrays \(3 for LSTMCell\), got 2"):
+        load_keras_weights(lstm, weights[:2])
+    with pytest.raises(ValueError, match=r"weights\[1\] \(recurrent_kernel of LSTMCell\(4, 5\)\) must have shape \(5, 20\), got \(20, 5\)"):
+        load_keras_weights(lstm, [weights[0], weights[1].T, weights[2]])
+    with pytest.raises(ValueError, match=r"weights\[2\] \(bias of GRUCell\(4, 5\)\) must have shape \(2, 15\)"):
+        load_keras_weights(ts.GRU(F, H, reset_after=True), keras_weights("gru_reset_before"))
+    with pytest.raises(TypeError, match="LayerNormLSTMCell has no Keras counterpart"):
+        load_keras_weights(ts.LayerNormLSTM(F, H), keras_weights("lstm"))
+    with pytest.raises(TypeError, match="weights must be the list Keras get_weights"):
+        load_keras_weights(lstm, np.zeros(3))
+
+
+def test_peephole_order():
+    """Keras' PeepholeLSTMCell appends the input, forget and output peephole vectors, in that order."""
+    cell = ts.PeepholeLSTMCell(F, H)
+    weights = keras_weights("lstm") + [np.full(H, 1.0, np.float32), np.full(H, 2.0, np.float32),
+                                       np.full(H, 3.0, np.float32)]
+    load_keras_weights(cell, weights)
+    assert cell.weight_ci[0] == 1.0 and cell.weight_cf[0] == 2.0 and cell.weight_co[0] == 3.0

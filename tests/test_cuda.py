@@ -1,0 +1,46 @@
+"""On a CUDA device: the layers against cuDNN's (float32, TF32 off) and in float64, with states and
+ragged lengths given on the CPU. Skipped where there is no GPU."""
+import pytest
+import torch
+from torch import nn
+
+import torchseq as ts
+from torchseq.interop import from_torch, state_to_torch
+from tests.tools import assert_close
+
+pytestmark = pytest.mark.cuda
+
+
+@pytest.fixture(autouse=True)
+def exact_float32():
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("cls", [nn.LSTM, nn.GRU, nn.RNN])
+def test_equals_torch_on_cuda(cls, dtype):
+    torch.manual_seed(0)
+    reference = cls(16, 32, num_layers=2, bidirectional=True, batch_first=True, device="cuda", dtype=dtype)
+    ours = from_torch(reference)
+    x = torch.randn(8, 20, 16, device="cuda", dtype=dtype, requires_grad=True)
+    out_ref, hn_ref = reference(x)
+    out, state = ours(x)
+    assert out.device.type == "cuda"
+    assert_close(out, out_ref, dtype, "outputs")
+    hn = state_to_torch(ours, state)
+    for a, b in zip(hn if isinstance(hn, tuple) else (hn,), hn_ref if isinstance(hn_ref, tuple) else (hn_ref,)):
+        assert_close(a, b, dtype, "final state")
+    g_ref, = torch.autograd.grad(out_ref.square().mean(), x)
+    g, = torch.autograd.grad(out.square().mean(), x)
+    assert_close(g, g_ref, dtype, "d/dx")
+
+
+def test_cpu_lengths_and_zero_state_follow_the_input():
+    layer = ts.PeepholeLSTM(3, 4, return_state=True).cuda()
+    out, (h, c) = layer(torch.randn(2, 5, 3, device="cuda"), lengths=torch.tensor([5, 2]))
+    assert out.is_cuda and h.is_cuda and c.is_cuda
+    with pytest.raises(ValueError, match="is on cpu but the input is on cuda"):
+        layer(torch.randn(2, 5, 3, device="cuda"), initial_state=(torch.zeros(2, 4), torch.zeros(2, 4)))

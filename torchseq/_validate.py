@@ -1,0 +1,128 @@
+"""Checks made at the public boundary, so bad input fails with a message naming the argument,
+what was expected and what was given -- never a bare shape error from inside a matmul.
+
+Symbols used in every message and docstring of torchseq:
+N = batch size, L = time steps, F = input features, H = hidden units, G = gates per cell.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Sequence
+
+import torch
+
+
+def check_size(name: str, value) -> int:
+    """A layer size: a positive Python/NumPy integer (bool, float, inf and nan are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        shown = value if isinstance(value, numbers.Real) and not math.isfinite(value) else repr(value)
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {shown}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def check_positive_float(name: str, value) -> float:
+    """A strictly positive finite float (e.g. a layer-norm epsilon)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive float, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite float, got {value}")
+    return float(value)
+
+
+def check_choice(name: str, value, choices: Sequence):
+    """One of a fixed set of options (activation, merge mode, init scheme...)."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def check_bool(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _autocast_on(device_type: str) -> bool:
+    return torch.is_autocast_enabled(device_type)
+
+
+def check_tensor(name: str, x, rank: int, layout: str, dtype: torch.dtype) -> torch.Tensor:
+    """A floating-point tensor of the given rank and of the module's dtype (autocast excepted)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor shaped {layout}, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if x.dim() != rank:
+        raise ValueError(f"{name} must have {rank} dimensions {layout}, got shape {tuple(x.shape)}")
+    if x.dtype != dtype and not _autocast_on(x.device.type):
+        raise TypeError(f"{name} has dtype {x.dtype} but the module's parameters are {dtype}; "
+                        f"convert one of them (e.g. module.to({x.dtype}))")
+    return x
+
+
+def check_features(name: str, x: torch.Tensor, size: int, layout: str) -> None:
+    if x.shape[-1] != size:
+        raise ValueError(f"{name} must have {size} features in its last dimension {layout}, "
+                         f"got shape {tuple(x.shape)}")
+
+
+def check_sequence(x, input_size: int, dtype: torch.dtype, name: str = "x") -> torch.Tensor:
+    """x: (N, L, F) with F = input_size, N >= 1 and L >= 1."""
+    layout = "(N, L, F) = (batch, time, features)"
+    check_tensor(name, x, 3, layout, dtype)
+    check_features(name, x, input_size, layout)
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one sample and one time step, got shape {tuple(x.shape)}")
+    return x
+
+
+def check_step_input(x, input_size: int, dtype: torch.dtype, name: str = "x_t") -> torch.Tensor:
+    """x_t: (N, F) with F = input_size -- one time step."""
+    layout = "(N, F) = (batch, features)"
+    check_tensor(name, x, 2, layout, dtype)
+    check_features(name, x, input_size, layout)
+    return x
+
+
+def check_state_tensor(name: str, s, like: torch.Tensor, hidden_size: int) -> torch.Tensor:
+    """One state tensor: (N, H), same dtype and device as the input `like` (N, ...)."""
+    expected = (like.shape[0], hidden_size)
+    if not isinstance(s, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor shaped (N, H) = {expected}, got {type(s).__name__}")
+    if tuple(s.shape) != expected:
+        raise ValueError(f"{name} must have shape (N, H) = {expected}, got {tuple(s.shape)}")
+    if s.dtype != like.dtype:
+        raise TypeError(f"{name} has dtype {s.dtype} but the input has {like.dtype}")
+    if s.device != like.device:
+        raise ValueError(f"{name} is on {s.device} but the input is on {like.device}")
+    return s
+
+
+def check_lengths(lengths, batch_size: int, steps: int, device: torch.device):
+    """lengths: (N,) integers in [1, L] -- the valid steps of each sample -- or None.
+
+    Returned as an int64 tensor on `device`, or None when every sample uses all L steps
+    (then no masking is needed and the run is the same as without lengths).
+    """
+    if lengths is None:
+        return None
+    if isinstance(lengths, torch.Tensor):
+        if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+            raise TypeError(f"lengths must hold integers, got a tensor of dtype {lengths.dtype}")
+        t = lengths
+    elif isinstance(lengths, (list, tuple)) and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in lengths):
+        t = torch.tensor(lengths, dtype=torch.int64)
+    else:
+        raise TypeError(f"lengths must be a 1-D integer tensor or a list of ints, got {type(lengths).__name__}")
+    if t.dim() != 1 or t.shape[0] != batch_size:
+        raise ValueError(f"lengths must have shape (N,) = ({batch_size},), got {tuple(t.shape)}")
+    low, high = int(t.min()), int(t.max())
+    if low < 1 or high > steps:
+        raise ValueError(f"lengths must lie in [1, L] = [1, {steps}], got values in [{low}, {high}]")
+    if low == steps:
+        return None
+    return t.to(device=device, dtype=torch.int64)

@@ -1,0 +1,103 @@
+"""Gated recurrent unit, in its two published conventions (Cho et al. 2014)."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+
+from .._validate import check_bool
+from . import init as initializers
+from .base import RecurrentCell
+
+
+class GRUCell(RecurrentCell):
+    r"""GRU cell, one time step, gate order (r, z, n) as torch.nn.
+
+    ``reset_after=False`` (default) -- Hands-On ML, 2nd ed., eq. 15-4; Cho et al. 2014 (arXiv 1406.1078 v3);
+    Keras ``reset_after=False``. The reset gate scales h_{t-1} *before* the recurrent product:
+
+    .. math::
+        r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) \\
+        z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) \\
+        n_t &= \tanh(W_{xn} x_t + W_{hn} (r_t \odot h_{t-1}) + b_n) \\
+        y_t = h_t &= z_t \odot h_{t-1} + (1 - z_t) \odot n_t
+
+    (the book calls the candidate n_t "g_t"). One bias ``bias`` (3H,).
+
+    ``reset_after=True`` -- the torch.nn / cuDNN form (Keras ``reset_after=True``). The reset gate scales
+    the recurrent product, which therefore needs its own bias:
+
+    .. math::
+        r_t &= \sigma(W_{xr} x_t + b_{xr} + W_{hr} h_{t-1} + b_{hr}) \\
+        z_t &= \sigma(W_{xz} x_t + b_{xz} + W_{hz} h_{t-1} + b_{hz}) \\
+        n_t &= \tanh(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn})) \\
+        y_t = h_t &= z_t \odot h_{t-1} + (1 - z_t) \odot n_t
+
+    Biases ``bias_ih`` (b_x*) and ``bias_hh`` (b_h*), (3H,) each; they cannot be folded into one because
+    r_t multiplies b_hn only.
+
+    Why reset-before is the default: it is the equation the courses teach (eq. 15-4) and Keras' default
+    before TensorFlow 2 (the Deep Learning with Python 1st-edition models). tf.keras 2.x, used by the
+    Hands-On ML 2nd-edition notebooks, defaults to reset-after: pass ``reset_after=True`` to reproduce
+    those. torch.nn has only reset-after, because cuDNN computes W_h h_{t-1} for all three gates in one
+    product before r_t is known.
+
+    ========  ==================  ==========================
+    symbol    parameter           shape
+    ========  ==================  ==========================
+    W_x*      weight_ih           (3H, F), row blocks r, z, n
+    W_h*      weight_hh           (3H, H), row blocks r, z, n
+    b_*       bias                (3H,), reset_after=False
+    b_x*,b_h* bias_ih, bias_hh    (3H,) each, reset_after=True
+    ========  ==================  ==========================
+
+    Trace entries (per step, (N, H)): r, z, n, h.
+    """
+
+    gates = ("r", "z", "n")
+
+    def __init__(self, input_size: int, hidden_size: int, reset_after: bool = False,
+                 init: str = "keras", device=None, dtype=None):
+        super().__init__(input_size, hidden_size, init, device, dtype)
+        self.reset_after = check_bool("reset_after", reset_after)
+        if self.reset_after:
+            self.bias_ih = self._vector(3 * self.hidden_size)
+            self.bias_hh = self._vector(3 * self.hidden_size)
+        else:
+            self.bias = self._vector(3 * self.hidden_size)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        H = self.hidden_size
+        initializers.input_kernel_(self.weight_ih, self.init, H)
+        initializers.recurrent_kernel_(self.weight_hh, self.init, H)
+        for b in ((self.bias_ih, self.bias_hh) if self.reset_after else (self.bias,)):
+            initializers.bias_(b, self.init, H)
+
+    def project_input(self, x: torch.Tensor) -> torch.Tensor:
+        """xp = W_x x + b (reset before) or W_x x + b_x (reset after): (..., F) -> (..., 3H)."""
+        return F.linear(x, self.weight_ih, self.bias_ih if self.reset_after else self.bias)
+
+    def step(self, xp: torch.Tensor, state: torch.Tensor, trace: Optional[dict] = None):
+        """xp from project_input (N, 3H); state = h_{t-1} (N, H) -> (h_t, h_t)."""
+        h = state
+        H = self.hidden_size
+        xr, xz, xn = xp.chunk(3, dim=1)                                                  # 3 x (N, H)
+        if self.reset_after:
+            hr, hz, hn = F.linear(h, self.weight_hh, self.bias_hh).chunk(3, dim=1)       # W_h h + b_h, 3 x (N, H)
+            r = torch.sigmoid(xr + hr)                                                   # reset gate
+            z = torch.sigmoid(xz + hz)                                                   # update gate
+            n = torch.tanh(xn + r * hn)                                                  # candidate, reset after W_hn
+        else:
+            hr, hz = (h @ self.weight_hh[:2 * H].T).chunk(2, dim=1)                      # W_hr h, W_hz h
+            r = torch.sigmoid(xr + hr)                                                   # reset gate
+            z = torch.sigmoid(xz + hz)                                                   # update gate
+            n = torch.tanh(xn + (r * h) @ self.weight_hh[2 * H:].T)                      # candidate, reset before W_hn
+        h = z * h + (1 - z) * n                                                          # h_t = y_t
+        if trace is not None:
+            trace.update(r=r, z=z, n=n, h=h)
+        return h, h
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + (", reset_after=True" if self.reset_after else "")
