@@ -45,10 +45,6 @@ def check_bool(name: str, value) -> bool:
     return value
 
 
-def _autocast_on(device_type: str) -> bool:
-    return torch.is_autocast_enabled(device_type)
-
-
 def check_tensor(name: str, x, rank: int, layout: str, dtype: torch.dtype) -> torch.Tensor:
     """A floating-point tensor of the given rank and of the module's dtype (autocast excepted)."""
     if not isinstance(x, torch.Tensor):
@@ -57,7 +53,7 @@ def check_tensor(name: str, x, rank: int, layout: str, dtype: torch.dtype) -> to
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
     if x.dim() != rank:
         raise ValueError(f"{name} must have {rank} dimensions {layout}, got shape {tuple(x.shape)}")
-    if x.dtype != dtype and not _autocast_on(x.device.type):
+    if x.dtype != dtype and not torch.is_autocast_enabled(x.device.type):
         raise TypeError(f"{name} has dtype {x.dtype} but the module's parameters are {dtype}; "
                         f"convert one of them (e.g. module.to({x.dtype}))")
     return x

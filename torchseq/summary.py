@@ -39,7 +39,10 @@ class Summary:
         head = ("Layer (type)", "Output Shape", "Param #")
         cells = [(f"{r.name} ({r.type})", r.output_shape, f"{r.params:,}") for r in self.rows]
         w = [max(len(c[k]) for c in [head] + cells) + 4 for k in range(3)]
-        line = lambda c: f"{c[0]:<{w[0]}}{c[1]:<{w[1]}}{c[2]:>{w[2]}}"          # noqa: E731
+
+        def line(c: Tuple[str, str, str]) -> str:
+            return f"{c[0]:<{w[0]}}{c[1]:<{w[1]}}{c[2]:>{w[2]}}"
+
         rule = "=" * sum(w)
         return "\n".join([line(head), rule, *map(line, cells), rule,
                           f"Total params: {self.total_params:,}",

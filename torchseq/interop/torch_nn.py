@@ -15,6 +15,7 @@ from ..cells import GRUCell, LayerNormLSTMCell, LSTMCell, PeepholeLSTMCell, Simp
 from ..layers import GRU, LSTM, RNN, Bidirectional, RecurrentLayer, SimpleRNN, Stacked
 
 TORCH_TYPES = "nn.RNN, nn.LSTM, nn.GRU, nn.RNNCell, nn.LSTMCell, nn.GRUCell"
+TORCH_PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")    # + suffix "_l{k}[_reverse]" in layers
 
 
 # ---- torch.nn -> torchseq ---------------------------------------------------------------------
@@ -65,14 +66,14 @@ def _cell_options(module: nn.Module) -> dict:
 @torch.no_grad()
 def _load_from(cell, module: nn.Module, suffix: str) -> None:
     """Copy torch.nn parameters named like weight_ih{suffix} into a torchseq cell."""
-    get = lambda name: getattr(module, name + suffix)                     # noqa: E731
-    cell.weight_ih.copy_(get("weight_ih"))
-    cell.weight_hh.copy_(get("weight_hh"))
+    w_ih, w_hh, b_ih, b_hh = (getattr(module, name + suffix) for name in TORCH_PARAMETERS)
+    cell.weight_ih.copy_(w_ih)
+    cell.weight_hh.copy_(w_hh)
     if isinstance(cell, GRUCell):
-        cell.bias_ih.copy_(get("bias_ih"))
-        cell.bias_hh.copy_(get("bias_hh"))
+        cell.bias_ih.copy_(b_ih)
+        cell.bias_hh.copy_(b_hh)
     else:
-        cell.bias.copy_(get("bias_ih") + get("bias_hh"))                   # b = b_ih + b_hh, exact
+        cell.bias.copy_(b_ih + b_hh)                                       # b = b_ih + b_hh, exact
 
 
 def _layers_from(module: nn.RNNBase) -> RecurrentLayer:
@@ -193,15 +194,16 @@ def _check_same_kind(first, cell, k: int) -> None:
 
 @torch.no_grad()
 def _store_into(module: nn.Module, cell, suffix: str) -> None:
-    get = lambda name: getattr(module, name + suffix)                     # noqa: E731
-    get("weight_ih").copy_(cell.weight_ih)
-    get("weight_hh").copy_(cell.weight_hh)
+    """Copy a torchseq cell into torch.nn parameters named like weight_ih{suffix}."""
+    w_ih, w_hh, b_ih, b_hh = (getattr(module, name + suffix) for name in TORCH_PARAMETERS)
+    w_ih.copy_(cell.weight_ih)
+    w_hh.copy_(cell.weight_hh)
     if isinstance(cell, GRUCell):
-        get("bias_ih").copy_(cell.bias_ih)
-        get("bias_hh").copy_(cell.bias_hh)
+        b_ih.copy_(cell.bias_ih)
+        b_hh.copy_(cell.bias_hh)
     else:
-        get("bias_ih").copy_(cell.bias)                                   # b_ih = b
-        get("bias_hh").zero_()                                            # b_hh = 0
+        b_ih.copy_(cell.bias)                                             # b_ih = b
+        b_hh.zero_()                                                      # b_hh = 0
 
 
 # ---- states -------------------------------------------------------------------------------------
