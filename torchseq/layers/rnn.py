@@ -70,9 +70,11 @@ class RNN(RecurrentLayer):
         valid = None if lengths is None else step_mask(lengths, L)      # (L, N, 1)
         record = self._trace_sink is not None
         ys, traces = [], []
-        for t in range(L):
+        # unbind, not xp[t]: autograd then gathers the L step gradients in one stack instead of
+        # writing each into its own zero tensor of xp's full size (O(L^2) memory traffic).
+        for t, xp_t in enumerate(xp.unbind(0)):                       # xp_t: (N, G*H)
             trace = {} if record else None
-            y, new_state = self.cell.step(xp[t], state, trace)
+            y, new_state = self.cell.step(xp_t, state, trace)
             if valid is None:
                 state = new_state
             else:
