@@ -44,3 +44,20 @@ def test_cpu_lengths_and_zero_state_follow_the_input():
     assert out.is_cuda and h.is_cuda and c.is_cuda
     with pytest.raises(ValueError, match="is on cpu but the input is on cuda"):
         layer(torch.randn(2, 5, 3, device="cuda"), initial_state=(torch.zeros(2, 4), torch.zeros(2, 4)))
+
+
+def test_dropout_on_cuda_seeded_both_ways():
+    """Masks from a seeded CPU generator give the same CUDA run twice; so does the global CUDA generator."""
+    torch.manual_seed(0)
+    layer = ts.GRU(3, 4, return_sequences=True, dropout=0.3, recurrent_dropout=0.3, weight_dropout=0.2,
+                   zoneout=0.1, generator=5).cuda()
+    twin = ts.GRU(3, 4, return_sequences=True, dropout=0.3, recurrent_dropout=0.3, weight_dropout=0.2,
+                  zoneout=0.1, generator=5).cuda()
+    twin.load_state_dict(layer.state_dict())
+    x = torch.randn(2, 5, 3, device="cuda")
+    assert torch.equal(layer(x), twin(x))
+    plain = ts.LSTM(3, 4, return_sequences=True, dropout=0.3, recurrent_dropout=0.3).cuda()
+    torch.manual_seed(1)
+    a = plain(x)
+    torch.manual_seed(1)
+    assert torch.equal(plain(x), a) and a.is_cuda

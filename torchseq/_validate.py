@@ -122,3 +122,21 @@ def check_lengths(lengths, batch_size: int, steps: int, device: torch.device):
     if low == steps:
         return None
     return t.to(device=device, dtype=torch.int64)
+
+
+def check_probability(name: str, value) -> float:
+    """A drop rate p in [0, 1): p = 1 would drop everything and scale by 1/(1-p) = inf."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a float in [0, 1), got {type(value).__name__} {value!r}")
+    if not (0.0 <= value < 1.0):
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return float(value)
+
+
+def check_generator(name: str, value):
+    """None (the global generator), a torch.Generator, or an int seed for a new CPU generator."""
+    if value is None or isinstance(value, torch.Generator):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return torch.Generator().manual_seed(int(value))
+    raise TypeError(f"{name} must be None, a torch.Generator or an int seed, got {type(value).__name__}")

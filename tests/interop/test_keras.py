@@ -74,3 +74,36 @@ def test_peephole_order():
                                        np.full(H, 3.0, np.float32)]
     load_keras_weights(cell, weights)
     assert cell.weight_ci[0] == 1.0 and cell.weight_cf[0] == 2.0 and cell.weight_co[0] == 3.0
+
+
+DROPOUT_CASES = {
+    "dropout_simple_rnn": (lambda: ts.SimpleRNN(F, H, **SEQ), None),
+    "dropout_lstm": (lambda: ts.LSTM(F, H, **SEQ), [0, 1, 2, 3]),                   # Keras i, f, c, o = ours
+    "dropout_gru_reset_before": (lambda: ts.GRU(F, H, **SEQ), [1, 0, 2]),           # Keras z, r, h -> r, z, n
+    "dropout_gru_reset_after": (lambda: ts.GRU(F, H, reset_after=True, **SEQ), [1, 0, 2]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DROPOUT_CASES))
+def test_dropout_masks_act_as_in_keras(name):
+    """Keras 3 in training mode with masks planted in its cell (per gate, implementation 1) against the
+    torchseq cell stepping with the same masks."""
+    make, order = DROPOUT_CASES[name]
+    layer = load_keras_weights(make(), keras_weights(name))
+    m_in, m_rec = (torch.from_numpy(FIXTURE[f"{name}/mask_{k}"]) for k in ("input", "recurrent"))
+    if order is not None:
+        m_in, m_rec = m_in[order], m_rec[order]
+    masks = ts.Masks(input=m_in, recurrent=m_rec)                        # (G or 1, N, F), (G or 1, N, H)
+    x = torch.from_numpy(FIXTURE["x"])
+    cell = layer.cell
+    state = cell.zero_state(x)
+    ys = []
+    for xp_t in cell.project_input(x.transpose(0, 1), masks).unbind(0):
+        y, state = cell.step(xp_t, state, masks=masks)
+        ys.append(y)
+    got = [torch.stack(ys, 1)] + list(state if isinstance(state, tuple) else (state,))
+    want = [FIXTURE[f"{name}/out{k}"] for k in range(len(got))]
+    for k, (a, b) in enumerate(zip(got, want)):
+        assert_close(a, b, torch.float32, f"{name} result {k}")
+    unmasked = layer.cell.step(cell.project_input(x[:, 0]), cell.zero_state(x))[0]
+    assert (unmasked - got[0][:, 0]).abs().max() > 1e-3, "the planted masks must matter"

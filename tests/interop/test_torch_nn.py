@@ -92,8 +92,6 @@ def test_bad_from_torch():
         from_torch(nn.LSTM(3, 4, bias=False))
     with pytest.raises(ValueError, match=r"proj_size=2"):
         from_torch(nn.LSTM(3, 4, proj_size=2))
-    with pytest.raises(ValueError, match=r"dropout=0.5\) between layers is not supported yet"):
-        from_torch(nn.GRU(3, 4, num_layers=2, dropout=0.5))
     with pytest.raises(TypeError, match="to_torch takes a torchseq cell or recurrent layer; got Linear"):
         to_torch(nn.Linear(3, 4))
 
@@ -109,3 +107,26 @@ def test_state_conversion_round_trip(gen):
     assert torch.equal(h2, h) and torch.equal(c2, c)
     with pytest.raises(ValueError, match=r"h must be a tensor \(layers\*directions, N, H\) with 4 slices, got \(2, 2, 4\)"):
         state_from_torch(ours, (h[:2], c))
+
+
+def test_inter_layer_dropout_both_ways():
+    with pytest.warns(UserWarning, match=r"GRU\(dropout=0.5\) becomes variational dropout between the layers"):
+        ours = from_torch(nn.GRU(3, 4, num_layers=2, dropout=0.5))
+    assert isinstance(ours, ts.Stacked) and ours.dropout == 0.5
+    with pytest.warns(UserWarning, match="the stack's variational dropout \\(0.5\\) becomes torch.nn's"):
+        back = to_torch(ours)
+    assert back.dropout == 0.5
+    ours.eval()
+    back.eval()
+    x = torch.randn(2, 5, 3)
+    assert_close(ours(x)[0], back(x)[0], torch.float32, "eval mode is the same")
+
+
+@pytest.mark.parametrize("option", [{"dropout": 0.1}, {"recurrent_dropout": 0.2}, {"weight_dropout": 0.3},
+                                    {"zoneout": 0.1}])
+def test_to_torch_refuses_layer_regularisers(option):
+    name = next(iter(option))
+    with pytest.raises(ValueError, match=f"torch.nn's recurrent layers have no {name}=.*set them to 0"):
+        to_torch(ts.LSTM(3, 4, **option))
+    with pytest.raises(ValueError, match=f"no {name}="):
+        to_torch(ts.Bidirectional(ts.GRU(3, 4, reset_after=True, **option)))

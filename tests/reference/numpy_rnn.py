@@ -1,7 +1,11 @@
 """Independent float64 NumPy reference: every cell's step written from its published equations, for one
-sample (vectors), and a per-sample loop for lengths and reading backwards. Imports nothing from torchseq.
+sample (vectors), and a per-sample loop for lengths, reading backwards, explicit dropout masks and
+zoneout. Imports nothing from torchseq.
 
 Parameters come as a dict of NumPy arrays in torch.nn's layout (W_ih (G*H, F), W_hh (G*H, H)).
+Dropout masks, when given, are applied as Keras' implementation 1 does: gate g multiplies x by its
+input mask mx[g] before W_xg and h_{t-1} by its recurrent mask mh[g] before W_hg (one row per gate,
+or a single row shared by all gates); c_{t-1} is never masked.
 """
 import numpy as np
 
@@ -18,29 +22,39 @@ def split(v, parts):
     return np.split(v, parts)
 
 
-def simple_rnn(p, x, h, activation="tanh", layer_norm_eps=None):
+def per_gate(W, v, masks, gates):
+    """[W_g (v * m_g) for each gate g]: masks (G, D), (1, D) or None (no dropout)."""
+    blocks = split(W, gates)
+    if masks is None:
+        return [Wg @ v for Wg in blocks]
+    return [Wg @ (v * masks[g if len(masks) > 1 else 0]) for g, Wg in enumerate(blocks)]
+
+
+def simple_rnn(p, x, h, activation="tanh", layer_norm_eps=None, mx=None, mh=None):
     """Hands-On ML eq. 15-1: h = phi(W_x x + W_h h + b); LN before phi for the book's LNSimpleRNNCell."""
-    a = p["weight_ih"] @ x + p["weight_hh"] @ h + p["bias"]
+    a = per_gate(p["weight_ih"], x, mx, 1)[0] + per_gate(p["weight_hh"], h, mh, 1)[0] + p["bias"]
     if layer_norm_eps is not None:
         a = layer_norm(a, p["ln_weight"], p["ln_bias"], layer_norm_eps)
     h = np.tanh(a) if activation == "tanh" else np.maximum(a, 0.0)
     return h, h, {"a": a, "h": h}
 
 
-def lstm(p, x, state):
+def lstm(p, x, state, mx=None, mh=None):
     """Hands-On ML eq. 15-3, gate blocks (i, f, g, o)."""
     h, c = state
-    zi, zf, zg, zo = split(p["weight_ih"] @ x + p["weight_hh"] @ h + p["bias"], 4)
+    zi, zf, zg, zo = [a + b + bias for a, b, bias in
+                      zip(per_gate(p["weight_ih"], x, mx, 4), per_gate(p["weight_hh"], h, mh, 4), split(p["bias"], 4))]
     i, f, g, o = sigmoid(zi), sigmoid(zf), np.tanh(zg), sigmoid(zo)
     c = f * c + i * g
     h = o * np.tanh(c)
     return h, (h, c), {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
 
 
-def peephole_lstm(p, x, state):
+def peephole_lstm(p, x, state, mx=None, mh=None):
     """Gers & Schmidhuber 2000: i, f see c_{t-1}; o sees c_t."""
     h, c_prev = state
-    zi, zf, zg, zo = split(p["weight_ih"] @ x + p["weight_hh"] @ h + p["bias"], 4)
+    zi, zf, zg, zo = [a + b + bias for a, b, bias in
+                      zip(per_gate(p["weight_ih"], x, mx, 4), per_gate(p["weight_hh"], h, mh, 4), split(p["bias"], 4))]
     i = sigmoid(zi + p["weight_ci"] * c_prev)
     f = sigmoid(zf + p["weight_cf"] * c_prev)
     g = np.tanh(zg)
@@ -50,21 +64,22 @@ def peephole_lstm(p, x, state):
     return h, (h, c), {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
 
 
-def gru_reset_before(p, x, h):
+def gru_reset_before(p, x, h, mx=None, mh=None):
     """Hands-On ML eq. 15-4 (Cho et al. 2014 v3), blocks (r, z, n)."""
-    xr, xz, xn = split(p["weight_ih"] @ x + p["bias"], 3)
+    xr, xz, xn = [a + b for a, b in zip(per_gate(p["weight_ih"], x, mx, 3), split(p["bias"], 3))]
     Wr, Wz, Wn = split(p["weight_hh"], 3)
-    r = sigmoid(xr + Wr @ h)
-    z = sigmoid(xz + Wz @ h)
-    n = np.tanh(xn + Wn @ (r * h))
+    mr, mz, mn = (np.ones((3, h.shape[0])) if mh is None else (mh if len(mh) > 1 else np.repeat(mh, 3, 0)))
+    r = sigmoid(xr + Wr @ (h * mr))
+    z = sigmoid(xz + Wz @ (h * mz))
+    n = np.tanh(xn + Wn @ (r * h * mn))
     h = z * h + (1 - z) * n
     return h, h, {"r": r, "z": z, "n": n, "h": h}
 
 
-def gru_reset_after(p, x, h):
+def gru_reset_after(p, x, h, mx=None, mh=None):
     """torch.nn.GRU's documented equations, blocks (r, z, n)."""
-    xr, xz, xn = split(p["weight_ih"] @ x + p["bias_ih"], 3)
-    hr, hz, hn = split(p["weight_hh"] @ h + p["bias_hh"], 3)
+    xr, xz, xn = [a + b for a, b in zip(per_gate(p["weight_ih"], x, mx, 3), split(p["bias_ih"], 3))]
+    hr, hz, hn = [a + b for a, b in zip(per_gate(p["weight_hh"], h, mh, 3), split(p["bias_hh"], 3))]
     r = sigmoid(xr + hr)
     z = sigmoid(xz + hz)
     n = np.tanh(xn + r * hn)
@@ -72,12 +87,13 @@ def gru_reset_after(p, x, h):
     return h, h, {"r": r, "z": z, "n": n, "h": h}
 
 
-def layer_norm_lstm(p, x, state, eps=1e-5):
+def layer_norm_lstm(p, x, state, eps=1e-5, mx=None, mh=None):
     """Ba et al. 2016 eq. 20-22 in haste's form: gain-only LN on W_x x and W_h h, LN on c_t for h_t only."""
     h, c = state
     no_shift = np.zeros_like(p["bias"])
-    a = (layer_norm(p["weight_ih"] @ x, p["ln_ih_weight"], no_shift, eps)
-         + layer_norm(p["weight_hh"] @ h, p["ln_hh_weight"], no_shift, eps) + p["bias"])
+    a = (layer_norm(np.concatenate(per_gate(p["weight_ih"], x, mx, 4)), p["ln_ih_weight"], no_shift, eps)
+         + layer_norm(np.concatenate(per_gate(p["weight_hh"], h, mh, 4)), p["ln_hh_weight"], no_shift, eps)
+         + p["bias"])
     zi, zf, zg, zo = split(a, 4)
     i, f, g, o = sigmoid(zi), sigmoid(zf), np.tanh(zg), sigmoid(zo)
     c = f * c + i * g
@@ -85,10 +101,31 @@ def layer_norm_lstm(p, x, state, eps=1e-5):
     return h, (h, c), {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
 
 
-def run(step, p, x, state0, lengths=None, backwards=False):
+def _mask_at(m, n, pos):
+    """Per-call masks (G, N, D) or per-step masks (G, N, L, D) -> the (G, D) mask of sample n at step pos."""
+    if m is None:
+        return None
+    return m[:, n] if m.ndim == 3 else m[:, n, pos]
+
+
+def _zone(new, old, rates, keep, n, pos):
+    """Zoneout of one sample's step: training draws keep[k] (N, L, H), or the expectation when keep is None."""
+    news, olds = (new, old) if isinstance(new, tuple) else ((new,), (old,))
+    out = []
+    for k, (a, b, z) in enumerate(zip(news, olds, rates)):
+        if keep is None:
+            out.append(z * b + (1 - z) * a)
+        else:
+            out.append(np.where(keep[k][n, pos] > 0, b, a) if z else a)
+    return tuple(out) if isinstance(new, tuple) else out[0]
+
+
+def run(step, p, x, state0, lengths=None, backwards=False, mx=None, mh=None, zoneout=None, keep=None):
     """Loop over samples, then over each sample's valid steps (reversed when backwards).
 
-    x (N, L, F); state0: per-sample list of states. Returns outputs (N, L, H) in processing order, zero
+    x (N, L, F); state0: per-sample list of states; mx/mh: dropout masks (G, N, D), or (G, N, L, D) per
+    processing step; zoneout: per-state rates, with keep (per state (N, L, H), processing order) in
+    training or None for the evaluation expectation. Returns outputs (N, L, H) in processing order, zero
     past each length; the final states (list per sample); internals {name: (N, L, H)}.
     """
     N, L, _ = x.shape
@@ -99,7 +136,11 @@ def run(step, p, x, state0, lengths=None, backwards=False):
             steps.reverse()
         state = state0[n]
         for pos, t in enumerate(steps):
-            y, state, inner = step(p, x[n, t], state)
+            y, new, inner = step(p, x[n, t], state, mx=_mask_at(mx, n, pos), mh=_mask_at(mh, n, pos))
+            if zoneout is not None:
+                new = _zone(new, state, zoneout, keep, n, pos)
+                y = new[0] if isinstance(new, tuple) else new
+            state = new
             if outputs is None:
                 outputs = np.zeros((N, L, y.shape[0]))
             outputs[n, pos] = y

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Optional
 
 import torch
-import torch.nn.functional as F
 
 from .._validate import check_bool
 from . import init as initializers
 from .base import RecurrentCell
+from .masks import Masks
 
 
 class GRUCell(RecurrentCell):
@@ -75,25 +75,27 @@ class GRUCell(RecurrentCell):
         for b in ((self.bias_ih, self.bias_hh) if self.reset_after else (self.bias,)):
             initializers.bias_(b, self.init, H)
 
-    def project_input(self, x: torch.Tensor) -> torch.Tensor:
-        """xp = W_x x + b (reset before) or W_x x + b_x (reset after): (..., F) -> (..., 3H)."""
-        return F.linear(x, self.weight_ih, self.bias_ih if self.reset_after else self.bias)
+    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None) -> torch.Tensor:
+        """xp = W_x x + b (reset before) or W_x x + b_x (reset after): (..., N, F) -> (..., N, 3, H)."""
+        return self.input_product(x, masks, self.bias_ih if self.reset_after else self.bias)
 
-    def step(self, xp: torch.Tensor, state: torch.Tensor, trace: Optional[dict] = None):
-        """xp from project_input (N, 3H); state = h_{t-1} (N, H) -> (h_t, h_t)."""
+    def step(self, xp: torch.Tensor, state: torch.Tensor, trace: Optional[dict] = None,
+             masks: Optional[Masks] = None):
+        """xp from project_input (N, 3, H); state = h_{t-1} (N, H) -> (h_t, h_t)."""
         h = state
-        H = self.hidden_size
-        xr, xz, xn = xp.chunk(3, dim=1)                                                  # 3 x (N, H)
+        xr, xz, xn = xp.unbind(1)                                                        # 3 x (N, H)
         if self.reset_after:
-            hr, hz, hn = F.linear(h, self.weight_hh, self.bias_hh).chunk(3, dim=1)       # W_h h + b_h, 3 x (N, H)
+            b_h = self.bias_hh.view(3, -1)                                               # (3, H)
+            hr, hz, hn = (self.recurrent_product(h, masks) + b_h).unbind(1)              # W_h h + b_h, 3 x (N, H)
             r = torch.sigmoid(xr + hr)                                                   # reset gate
             z = torch.sigmoid(xz + hz)                                                   # update gate
             n = torch.tanh(xn + r * hn)                                                  # candidate, reset after W_hn
         else:
-            hr, hz = (h @ self.weight_hh[:2 * H].T).chunk(2, dim=1)                      # W_hr h, W_hz h
+            w_rz, w_n = self.recurrent_blocks(masks, (2, 1))                             # W_h(r,z), W_hn
+            hr, hz = self.recurrent_product(h, masks, w_rz).unbind(1)                    # W_hr h, W_hz h
             r = torch.sigmoid(xr + hr)                                                   # reset gate
             z = torch.sigmoid(xz + hz)                                                   # update gate
-            n = torch.tanh(xn + (r * h) @ self.weight_hh[2 * H:].T)                      # candidate, reset before W_hn
+            n = torch.tanh(xn + self.recurrent_product(r * h, masks, w_n, first=2)[:, 0])  # reset before W_hn
         h = z * h + (1 - z) * n                                                          # h_t = y_t
         if trace is not None:
             trace.update(r=r, z=z, n=n, h=h)

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from .._validate import check_bool, check_positive_float
 from .base import RecurrentCell
 from .lstm import reset_lstm_parameters
+from .masks import Masks
 
 
 class LayerNormLSTMCell(RecurrentCell):
@@ -70,18 +71,19 @@ class LayerNormLSTMCell(RecurrentCell):
         torch.nn.init.zeros_(self.ln_c_bias)
 
     def _ln_gates(self, a: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
-        """gamma * (a - mean) / sqrt(var + eps) over the last 4H features."""
-        return F.layer_norm(a, (4 * self.hidden_size,), gain, None, self.layer_norm_eps)
+        """gamma * (a - mean) / sqrt(var + eps) over all 4H pre-activations: a (..., 4, H)."""
+        return F.layer_norm(a, (4, self.hidden_size), gain.view(4, -1), None, self.layer_norm_eps)
 
-    def project_input(self, x: torch.Tensor) -> torch.Tensor:
-        """xp = LN_x(W_x x) + b for every position at once: (..., F) -> (..., 4H)."""
-        return self._ln_gates(F.linear(x, self.weight_ih), self.ln_ih_weight) + self.bias
+    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None) -> torch.Tensor:
+        """xp = LN_x(W_x x) + b for every position at once: (..., N, F) -> (..., N, 4, H)."""
+        return self._ln_gates(self.input_product(x, masks), self.ln_ih_weight) + self.bias.view(4, -1)
 
-    def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None):
-        """xp = LN_x(W_x x_t) + b (N, 4H); state = (h_{t-1}, c_{t-1}) -> (h_t, (h_t, c_t))."""
+    def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None,
+             masks: Optional[Masks] = None):
+        """xp = LN_x(W_x x_t) + b (N, 4, H); state = (h_{t-1}, c_{t-1}) -> (h_t, (h_t, c_t))."""
         h, c = state
-        a = xp + self._ln_gates(h @ self.weight_hh.T, self.ln_hh_weight)                 # (N, 4H)
-        i, f, g, o = a.chunk(4, dim=1)                                                   # 4 x (N, H)
+        a = xp + self._ln_gates(self.recurrent_product(h, masks), self.ln_hh_weight)     # (N, 4, H)
+        i, f, g, o = a.unbind(1)                                                         # 4 x (N, H)
         i = torch.sigmoid(i)                                                             # input gate
         f = torch.sigmoid(f)                                                             # forget gate
         g = torch.tanh(g)                                                                # candidate

@@ -9,6 +9,7 @@ import torch
 from .._validate import check_bool
 from . import init as initializers
 from .base import RecurrentCell
+from .masks import Masks
 
 
 def reset_lstm_parameters(cell: RecurrentCell) -> None:
@@ -65,10 +66,11 @@ class LSTMCell(RecurrentCell):
     def reset_parameters(self) -> None:
         reset_lstm_parameters(self)
 
-    def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None):
-        """xp = W_x x_t + b (N, 4H); state = (h_{t-1}, c_{t-1}) -> (h_t, (h_t, c_t))."""
+    def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None,
+             masks: Optional[Masks] = None):
+        """xp = W_x x_t + b (N, 4, H); state = (h_{t-1}, c_{t-1}) -> (h_t, (h_t, c_t))."""
         h, c = state
-        i, f, g, o = (xp + h @ self.weight_hh.T).chunk(4, dim=1)                         # 4 x (N, H)
+        i, f, g, o = (xp + self.recurrent_product(h, masks)).unbind(1)                   # 4 x (N, H)
         i = torch.sigmoid(i)                                                             # input gate
         f = torch.sigmoid(f)                                                             # forget gate
         g = torch.tanh(g)                                                                # candidate

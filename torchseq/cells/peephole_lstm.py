@@ -9,6 +9,7 @@ from .._validate import check_bool
 from . import init as initializers
 from .base import RecurrentCell
 from .lstm import reset_lstm_parameters
+from .masks import Masks
 
 
 class PeepholeLSTMCell(RecurrentCell):
@@ -49,10 +50,11 @@ class PeepholeLSTMCell(RecurrentCell):
         for w in (self.weight_ci, self.weight_cf, self.weight_co):
             initializers.peephole_(w, self.init, self.hidden_size)
 
-    def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None):
-        """xp = W_x x_t + b (N, 4H); state = (h_{t-1}, c_{t-1}) -> (h_t, (h_t, c_t))."""
+    def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None,
+             masks: Optional[Masks] = None):
+        """xp = W_x x_t + b (N, 4, H); state = (h_{t-1}, c_{t-1}) -> (h_t, (h_t, c_t))."""
         h, c_prev = state
-        i, f, g, o = (xp + h @ self.weight_hh.T).chunk(4, dim=1)                        # 4 x (N, H)
+        i, f, g, o = (xp + self.recurrent_product(h, masks)).unbind(1)                  # 4 x (N, H)
         i = torch.sigmoid(i + self.weight_ci * c_prev)                                  # input gate sees c_{t-1}
         f = torch.sigmoid(f + self.weight_cf * c_prev)                                  # forget gate sees c_{t-1}
         g = torch.tanh(g)                                                               # candidate

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from .._validate import check_bool, check_choice, check_positive_float
 from . import init as initializers
 from .base import RecurrentCell
+from .masks import Masks
 
 ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu}
 
@@ -74,10 +75,11 @@ class SimpleRNNCell(RecurrentCell):
             torch.nn.init.ones_(self.ln_weight)
             torch.nn.init.zeros_(self.ln_bias)
 
-    def step(self, xp: torch.Tensor, state: torch.Tensor, trace: Optional[dict] = None):
-        """xp = W_x x_t + b (N, H); state = h_{t-1} (N, H) -> (h_t, h_t)."""
+    def step(self, xp: torch.Tensor, state: torch.Tensor, trace: Optional[dict] = None,
+             masks: Optional[Masks] = None):
+        """xp = W_x x_t + b (N, 1, H); state = h_{t-1} (N, H) -> (h_t, h_t)."""
         h = state
-        a = xp + h @ self.weight_hh.T                                                  # W_x x_t + b + W_h h_{t-1}
+        a = (xp + self.recurrent_product(h, masks)).squeeze(1)                         # W_x x_t + b + W_h h_{t-1}
         if self.layer_norm:
             a = F.layer_norm(a, (self.hidden_size,), self.ln_weight, self.ln_bias, self.layer_norm_eps)  # LN(a)
         h = ACTIVATIONS[self.activation](a)                                            # h_t = phi(a)

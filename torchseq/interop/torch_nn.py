@@ -6,6 +6,7 @@ b_hh = 0. The reset-after GRU keeps both, as torch.nn does (r_t multiplies b_hn 
 """
 from __future__ import annotations
 
+import warnings
 from typing import List
 
 import torch
@@ -30,6 +31,10 @@ def from_torch(module: nn.Module):
     :class:`~torchseq.Stacked` of those when ``num_layers > 1``. The result is batch first whatever
     ``batch_first`` says; use :func:`state_from_torch`/:func:`state_to_torch` for the states. Parameters
     are copied (same dtype and device); the torch module is left untouched.
+
+    torch.nn's inter-layer ``dropout`` (a fresh mask per element and step) becomes the stack's variational
+    dropout of the same rate (one mask per sample and feature per call): identical in eval mode, a
+    different regulariser in training -- a UserWarning says so.
     """
     if isinstance(module, (nn.RNNCell, nn.LSTMCell, nn.GRUCell)):
         _check_bias(module)
@@ -80,9 +85,11 @@ def _layers_from(module: nn.RNNBase) -> RecurrentLayer:
     _check_bias(module)
     if getattr(module, "proj_size", 0):
         raise ValueError(f"nn.LSTM(proj_size={module.proj_size}) has no torchseq counterpart")
-    if module.dropout and module.num_layers > 1:
-        raise ValueError(f"nn.{type(module).__name__}(dropout={module.dropout}) between layers is not "
-                         f"supported yet (torchseq issue 3, variational dropout); rebuild it with dropout=0")
+    between = module.dropout if module.num_layers > 1 else 0.0        # torch.nn ignores it for one layer
+    if between:
+        warnings.warn(f"nn.{type(module).__name__}(dropout={module.dropout}) becomes variational dropout "
+                      f"between the layers (a mask shared over time): the same in eval mode, not in training",
+                      UserWarning, stacklevel=3)
     layer_class = {nn.RNN: SimpleRNN, nn.LSTM: LSTM, nn.GRU: GRU}[type(module)]
     options = _cell_options(module)
     stack = []
@@ -97,7 +104,7 @@ def _layers_from(module: nn.RNNBase) -> RecurrentLayer:
             stack.append(Bidirectional(forward, backward_layer=backward))
         else:
             stack.append(forward)
-    return stack[0] if len(stack) == 1 else Stacked(*stack)
+    return stack[0] if len(stack) == 1 else Stacked(*stack, dropout=between)
 
 
 # ---- torchseq -> torch.nn ---------------------------------------------------------------------
@@ -131,6 +138,7 @@ def _stack_of(module: RecurrentLayer) -> List[RecurrentLayer]:
 def _directions(layer: RecurrentLayer) -> List[RNN]:
     """The RNNs of one stack level in torch.nn order: [forward] or [forward, backward]."""
     if isinstance(layer, RNN):
+        _check_no_regularisers(layer)
         if layer.go_backwards:
             raise ValueError("torch.nn has no layer that reads only backward (go_backwards=True); flip the "
                              "input with x.flip(1) and convert a forward layer")
@@ -139,8 +147,18 @@ def _directions(layer: RecurrentLayer) -> List[RNN]:
         if layer.merge_mode != "concat":
             raise ValueError(f"torch.nn's bidirectional layers concatenate both directions; "
                              f"merge_mode={layer.merge_mode!r} cannot be expressed")
+        for rnn in (layer.forward_layer, layer.backward_layer):
+            _check_no_regularisers(rnn)
         return [layer.forward_layer, layer.backward_layer]
     raise TypeError(f"to_torch cannot convert a {type(layer).__name__} inside a stack")
+
+
+def _check_no_regularisers(rnn: RNN) -> None:
+    active = [f"{name}={getattr(rnn, name)}" for name in ("dropout", "recurrent_dropout", "weight_dropout")
+              if getattr(rnn, name)] + ([f"zoneout={rnn.zoneout}"] if any(rnn.zoneout) else [])
+    if active:
+        raise ValueError(f"torch.nn's recurrent layers have no {', '.join(active)}; these act only in training, "
+                         f"so for inference set them to 0 on the layer before converting")
 
 
 def to_torch(module: nn.Module) -> nn.Module:
@@ -151,6 +169,8 @@ def to_torch(module: nn.Module) -> nn.Module:
     ``nn.RNN``/``nn.LSTM``/``nn.GRU`` with ``batch_first=True``. A module torch.nn cannot express
     (reset-before GRU, peephole or layer-norm cells, backward-only layers, other merge modes) raises a
     ValueError saying why. Output flags do not carry over: torch.nn always returns (output, h_n).
+    A stack's variational dropout becomes torch.nn's ``dropout`` of the same rate (a UserWarning says
+    they differ in training); the layers' own dropout, DropConnect and zoneout have no torch.nn form.
     """
     if isinstance(module, (SimpleRNNCell, LSTMCell, GRUCell, PeepholeLSTMCell, LayerNormLSTMCell)):
         torch_class = _torch_class_for(module)
@@ -175,8 +195,13 @@ def to_torch(module: nn.Module) -> nn.Module:
             raise ValueError(f"layer {k} reads {level[0].input_size} features; torch.nn stacks need "
                              f"{D * first.hidden_size}")
     extra = {"nonlinearity": first.activation} if torch_class is nn.RNN else {}
+    between = module.dropout if isinstance(module, Stacked) else 0.0
+    if between:
+        warnings.warn(f"the stack's variational dropout ({between}) becomes torch.nn's per-element dropout: "
+                      f"the same in eval mode, not in training", UserWarning, stacklevel=2)
     out = torch_class(first.input_size, first.hidden_size, num_layers=len(levels), bidirectional=D == 2,
-                      batch_first=True, device=first.weight_ih.device, dtype=first.weight_ih.dtype, **extra)
+                      batch_first=True, dropout=between, device=first.weight_ih.device,
+                      dtype=first.weight_ih.dtype, **extra)
     for k, level in enumerate(levels):
         for d, rnn in enumerate(level):
             _store_into(out, rnn.cell, f"_l{k}" + ("_reverse" if d else ""))

@@ -46,6 +46,7 @@ class Bidirectional(RecurrentLayer):
             backward_layer = copy.deepcopy(layer)
             backward_layer.go_backwards = True
             backward_layer.cell.reset_parameters()
+            backward_layer.generator = layer.generator      # shared: a copy would repeat the same masks
         else:
             _check_backward_layer(layer, backward_layer)
         if merge_mode in ("sum", "mul", "ave") and layer.output_size != backward_layer.output_size:

@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 from ..cells import GRUCell, LayerNormLSTMCell, LSTMCell, PeepholeLSTMCell, SimpleRNNCell
-from .rnn import RNN
+from .rnn import RNN, RUNNER_OPTIONS
 
 
 class _CellLayer(RNN):
-    """RNN over a freshly made ``cell_class(input_size, hidden_size, **cell_options)``."""
+    """RNN over a freshly made ``cell_class(input_size, hidden_size, **cell_options)``: the keywords
+    named in ``RUNNER_OPTIONS`` go to :class:`RNN`, every other one to the cell."""
 
     cell_class = None
 
-    def __init__(self, input_size: int, hidden_size: int, *, return_sequences: bool = False,
-                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
-                 **cell_options):
-        super().__init__(self.cell_class(input_size, hidden_size, **cell_options),
-                         return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful)
+    def __init__(self, input_size: int, hidden_size: int, **options):
+        runner = {k: options.pop(k) for k in RUNNER_OPTIONS if k in options}
+        super().__init__(self.cell_class(input_size, hidden_size, **options), **runner)
 
 
 class SimpleRNN(_CellLayer):

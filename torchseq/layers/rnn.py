@@ -1,15 +1,21 @@
-"""The generic recurrent runner: any cell, unrolled over the time axis."""
+"""The generic recurrent runner: any cell, unrolled over the time axis, with its regularisers."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import torch
 
-from .._validate import check_bool
+from .._validate import check_bool, check_generator, check_probability
 from ..cells.base import RecurrentCell
+from ..cells.masks import Masks
 from .base import RecurrentLayer
 from .states import select_state
 from .time import reverse_time, step_mask
+from .zoneout import apply_zoneout, draw_zoneout, zoneout_rates
+
+# The runner's own keyword options; the convenience layers pass every other keyword to the cell.
+RUNNER_OPTIONS = ("return_sequences", "return_state", "go_backwards", "stateful", "dropout", "recurrent_dropout",
+                  "weight_dropout", "zoneout", "per_gate_masks", "variational", "generator")
 
 
 class RNN(RecurrentLayer):
@@ -26,13 +32,30 @@ class RNN(RecurrentLayer):
         go_backwards: process each sequence from its last valid step to its first. As in Keras, the
             outputs come in processing order: outputs[:, 0] is the step that saw x[:, len - 1].
         stateful: keep the final state as the next call's initial state (see :class:`RecurrentLayer`).
+        dropout: rate p of variational dropout on x_t (Gal & Ghahramani 2016): one mask per sample and
+            input feature, drawn once per forward call and used at every step; scaled by 1/(1-p).
+        recurrent_dropout: the same on h_{t-1} as it enters W_h (never on the LSTM's c).
+        weight_dropout: DropConnect on W_h (Wan et al. 2013, as AWD-LSTM's WeightDrop): one mask over
+            the entries of W_h per forward call.
+        zoneout: Krueger et al. 2016 -- a rate for every state, or one per state, e.g. (z_h, z_c).
+            See :mod:`torchseq.layers.zoneout`; at evaluation the expectation is used.
+        per_gate_masks: each gate block gets its own dropout mask (default; Gal's untied variant, Keras'
+            implementation 1). False: one mask shared by the gates (Keras' dropout-only fast path).
+        variational: True (default) draws the masks once per call. False redraws every mask at every
+            step -- the naive per-step dropout the lectures warn against, kept for comparison.
+        generator: None (the global generator), a torch.Generator, or an int seed, for every random draw.
 
-    Internals: under :func:`torchseq.study.record_internals` the layer hands back each step's gate
-    activations and states, stacked to (N, L, H), in the order of its outputs, zero past each length.
+    Dropout and DropConnect act only in training mode (``module.train()``); in ``eval()`` they are the
+    identity. Internals: under :func:`torchseq.study.record_internals` the layer hands back each step's
+    gate activations and states, stacked to (N, L, H), in the order of its outputs, zero past each
+    length; with dropout on also ``input_mask`` (G, N, L, F) and ``recurrent_mask`` (G, N, L, H), and
+    with zoneout ``zoneout_h``/``zoneout_c`` (N, L, H), 1 where the previous value was kept.
     """
 
     def __init__(self, cell: RecurrentCell, return_sequences: bool = False, return_state: bool = False,
-                 go_backwards: bool = False, stateful: bool = False):
+                 go_backwards: bool = False, stateful: bool = False, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, weight_dropout: float = 0.0, zoneout=0.0,
+                 per_gate_masks: bool = True, variational: bool = True, generator=None):
         super().__init__()
         if not isinstance(cell, RecurrentCell):
             raise TypeError(f"cell must be a torchseq RecurrentCell, got {type(cell).__name__}")
@@ -41,6 +64,13 @@ class RNN(RecurrentLayer):
         self.return_state = check_bool("return_state", return_state)
         self.go_backwards = check_bool("go_backwards", go_backwards)
         self.stateful = check_bool("stateful", stateful)
+        self.dropout = check_probability("dropout", dropout)
+        self.recurrent_dropout = check_probability("recurrent_dropout", recurrent_dropout)
+        self.weight_dropout = check_probability("weight_dropout", weight_dropout)
+        self.zoneout = zoneout_rates(zoneout, cell.state_names)
+        self.per_gate_masks = check_bool("per_gate_masks", per_gate_masks)
+        self.variational = check_bool("variational", variational)
+        self.generator = check_generator("generator", generator)
         self._trace_sink = None
 
     @property
@@ -61,20 +91,41 @@ class RNN(RecurrentLayer):
     def check_state(self, state, x: torch.Tensor, name: str = "initial_state"):
         return self.cell.check_state(state, x, name)
 
+    def _masks(self, x: torch.Tensor, steps: int):
+        """The call's dropout noise: None (eval or no dropout), one Masks (variational), or L of them."""
+        if not (self.training and (self.dropout or self.recurrent_dropout or self.weight_dropout)):
+            return None
+        rates = (self.dropout, self.recurrent_dropout, self.weight_dropout, self.per_gate_masks, self.generator)
+        if self.variational:
+            return self.cell.draw_masks(x, *rates)
+        return [self.cell.draw_masks(x, *rates) for _ in range(steps)]
+
     def run(self, x: torch.Tensor, state, lengths: Optional[torch.Tensor]):
         """x (N, L, F), state, lengths (N,) or None -> (outputs (N, L, H), last (N, H), final state)."""
         N, L, _ = x.shape
         if self.go_backwards:
             x = reverse_time(x, lengths)                                # (N, L, F), valid steps reversed
-        xp = self.cell.project_input(x.transpose(0, 1))                 # (L, N, G*H): W_x x_t + b, all t
+        x = x.transpose(0, 1)                                           # (L, N, F), time first for the loop
+        masks = self._masks(x[0], L)
+        if isinstance(masks, list):                                     # naive: fresh masks every step
+            xp = [self.cell.project_input(x_t, m) for x_t, m in zip(x.unbind(0), masks)]
+        else:
+            # unbind, not xp[t]: autograd then gathers the L step gradients in one stack instead of
+            # writing each into its own zero tensor of xp's full size (O(L^2) memory traffic).
+            xp = self.cell.project_input(x, masks).unbind(0)            # L x (N, G, H): W_x x_t + b, all t
+            masks = [masks] * L
+        keep_old = None
+        if self.training and any(self.zoneout):
+            keep_old = draw_zoneout(self.zoneout, x[0], L, self.hidden_size, self.generator)
         valid = None if lengths is None else step_mask(lengths, L)      # (L, N, 1)
         record = self._trace_sink is not None
         ys, traces = [], []
-        # unbind, not xp[t]: autograd then gathers the L step gradients in one stack instead of
-        # writing each into its own zero tensor of xp's full size (O(L^2) memory traffic).
-        for t, xp_t in enumerate(xp.unbind(0)):                       # xp_t: (N, G*H)
+        for t in range(L):
             trace = {} if record else None
-            y, new_state = self.cell.step(xp_t, state, trace)
+            y, new_state = self.cell.step(xp[t], state, trace, masks[t])
+            if any(self.zoneout):
+                new_state = apply_zoneout(new_state, state, self.zoneout, keep_old, t)
+                y = new_state if isinstance(new_state, torch.Tensor) else new_state[0]   # y_t = zoned h_t
             if valid is None:
                 state = new_state
             else:
@@ -88,18 +139,33 @@ class RNN(RecurrentLayer):
         else:
             last = outputs[torch.arange(N, device=x.device), lengths - 1]   # (N, H), each sample's last valid
         if record:
-            self._trace_sink(self, _stack_traces(traces, valid))
+            self._trace_sink(self, self._internals(traces, valid, masks, keep_old))
         return outputs, last, state
 
+    def _internals(self, traces: List[dict], valid, masks: List[Optional[Masks]], keep_old) -> dict:
+        """L dicts of (N, H) -> one dict of (N, L, H), zero at padded steps; plus the noise used."""
+        out = {k: torch.stack([tr[k] for tr in traces], dim=1) for k in traces[0]}   # (N, L, H) each
+        if valid is not None:
+            padded = ~valid.transpose(0, 1)                             # (N, L, 1)
+            out = {k: v.masked_fill(padded, 0.0) for k, v in out.items()}
+        for name in ("input", "recurrent"):
+            per_step = [getattr(m, name) for m in masks] if masks[0] is not None else [None]
+            if per_step[0] is not None:
+                out[f"{name}_mask"] = torch.stack(per_step, dim=2)      # (G, N, L, F or H)
+        for name, d in zip(self.cell.state_names, keep_old or ()):
+            if d is not None:
+                out[f"zoneout_{name}"] = d.transpose(0, 1).to(traces[0]["h"].dtype)   # (N, L, H)
+        return out
+
     def extra_repr(self) -> str:
-        flags = self._flags_repr() + (("go_backwards=True",) if self.go_backwards else ())
+        flags = list(self._flags_repr()) + (["go_backwards=True"] if self.go_backwards else [])
+        for name in ("dropout", "recurrent_dropout", "weight_dropout"):
+            if getattr(self, name):
+                flags.append(f"{name}={getattr(self, name):g}")
+        if any(self.zoneout):
+            flags.append(f"zoneout={self.zoneout}")
+        if not self.per_gate_masks:
+            flags.append("per_gate_masks=False")
+        if not self.variational:
+            flags.append("variational=False")
         return ", ".join(flags)
-
-
-def _stack_traces(traces, valid: Optional[torch.Tensor]) -> dict:
-    """L dicts of (N, H) -> one dict of (N, L, H), zero at padded steps."""
-    stacked = {k: torch.stack([tr[k] for tr in traces], dim=1) for k in traces[0]}   # (N, L, H) each
-    if valid is not None:
-        padded = ~valid.transpose(0, 1)                                 # (N, L, 1)
-        stacked = {k: v.masked_fill(padded, 0.0) for k, v in stacked.items()}
-    return stacked

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from .base import RecurrentLayer
+from .dropout import VariationalDropout
 
 
 class Stacked(RecurrentLayer):
@@ -19,9 +20,16 @@ class Stacked(RecurrentLayer):
 
     State: a list with one state per layer (each as that layer returns it), like torch.nn's h_n that
     holds one slice per layer. With ``return_state`` the stack returns that whole list.
+
+    Args:
+        layers: the recurrent layers, bottom first.
+        dropout: variational dropout between layers (on every layer's output but the last): one mask
+            per sample and feature per call, shared over time (:class:`VariationalDropout`) -- where
+            torch.nn's ``dropout`` argument draws a fresh mask for every element.
+        generator: for that dropout's masks (None, a torch.Generator or an int seed).
     """
 
-    def __init__(self, *layers: RecurrentLayer):
+    def __init__(self, *layers: RecurrentLayer, dropout: float = 0.0, generator=None):
         super().__init__()
         if not layers:
             raise ValueError("Stacked needs at least one layer")
@@ -43,6 +51,7 @@ class Stacked(RecurrentLayer):
             if getattr(layer, "merge_mode", "concat") is None:
                 raise ValueError(f"layer {k} has merge_mode=None and cannot feed layer {k + 1}")
         self.layers = nn.ModuleList(layers)
+        self.layer_dropout = VariationalDropout(dropout, generator)
 
     return_sequences = property(lambda self: self.layers[-1].return_sequences)
     return_state = property(lambda self: self.layers[-1].return_state)
@@ -70,7 +79,13 @@ class Stacked(RecurrentLayer):
     def run(self, x: torch.Tensor, state, lengths: Optional[torch.Tensor]):
         """x (N, L, F) -> (last layer's outputs (N, L, D), its last output (N, D), list of states)."""
         states = []
-        for layer, s in zip(self.layers, state):
+        for k, (layer, s) in enumerate(zip(self.layers, state)):
+            if k:
+                x = self.layer_dropout(x)                                      # same mask at every step
             x, last, s = layer.run(x, s, lengths)                        # x becomes (N, L, D_k)
             states.append(s)
         return x, last, states
+
+    @property
+    def dropout(self) -> float:
+        return self.layer_dropout.p
