@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import List, Optional
+
+from ._io import write_atomic
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,12 +15,42 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="hand-written LSTM vs torch.nn.LSTM with copied weights, and a summary")
     demo.add_argument("--seed", type=int, default=0, help="random seed of weights and inputs (default 0)")
     demo.set_defaults(run=_demo)
+    experiment = commands.add_parser("experiment", help="run one of the study experiments")
+    experiment.add_argument("name", choices=["dropout"], help="dropout: naive per-step vs variational dropout")
+    experiment.add_argument("--quick", action="store_true", help="test-sized run (seconds), clearly labelled")
+    experiment.add_argument("--epochs", type=int, help="override the number of epochs")
+    experiment.add_argument("--layer", choices=["LSTM", "GRU", "SimpleRNN"], help="recurrent layer (default LSTM)")
+    experiment.add_argument("--dropout", type=float, help="input dropout rate (default 0)")
+    experiment.add_argument("--recurrent-dropout", type=float, help="recurrent dropout rate (default 0.3)")
+    experiment.add_argument("--seeds", type=int, nargs="+", help="seeds to repeat the run with (default 0 1 2)")
+    experiment.add_argument("--device", default="cpu")
+    experiment.add_argument("--out", type=Path, default=Path("results"), help="folder for JSON, markdown, PNG")
+    experiment.set_defaults(run=_experiment)
     return parser
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
     return run_demo(seed=args.seed)
+
+
+def _experiment(args: argparse.Namespace) -> int:
+    import json
+
+    from .experiments.dropout import DropoutExperiment, markdown, plot, run_dropout_experiment, with_options
+    cfg = with_options(DropoutExperiment.quick() if args.quick else DropoutExperiment(), epochs=args.epochs,
+                       layer=args.layer, dropout=args.dropout, recurrent_dropout=args.recurrent_dropout,
+                       seeds=tuple(args.seeds) if args.seeds else None)
+    result = run_dropout_experiment(cfg, device=args.device)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = "dropout_experiment" + ("_quick" if args.quick else "")
+    table = ("QUICK (test-sized) run\n\n" if args.quick else "") + markdown(result)
+    write_atomic(args.out / f"{stem}.json", json.dumps(result, indent=1))
+    write_atomic(args.out / f"{stem}.md", table)
+    drawn = plot(result, args.out / f"{stem}.png")
+    print(table)
+    print(f"wrote {args.out / stem}.json, .md" + (", .png" if drawn else " (no PNG: matplotlib is not installed)"))
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -6,19 +6,8 @@ from torch import nn
 
 from .interop import from_torch, state_to_torch
 from .layers import LSTM
+from .models import SeriesForecaster
 from .summary import summary
-
-
-class SeriesForecaster(nn.Module):
-    """LSTM(32) -> Dense(1): the seeds' forecasting model (4,352 + 33 parameters on one feature)."""
-
-    def __init__(self, lstm: nn.Module):
-        super().__init__()
-        self.lstm = lstm
-        self.dense = nn.Linear(lstm.output_size, 1, dtype=lstm.dtype)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.dense(self.lstm(x))                       # (N, 1)
 
 
 def _max_differences(dtype: torch.dtype, seed: int) -> dict:
