@@ -1,0 +1,92 @@
+"""Timing helpers shared by the benchmark scripts: synchronised wall-clock timing of forward and
+backward separately, medians with interquartile ranges, and a description of the machine."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from torchseq._io import write_atomic
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timed_step(module: nn.Module, x: torch.Tensor):
+    """(forward seconds, backward seconds) of one training step with loss = output.sum()."""
+    module.zero_grad(set_to_none=True)
+    _sync(x.device)
+    t0 = time.perf_counter()
+    out = module(x)
+    out = out[0] if isinstance(out, tuple) else out
+    _sync(x.device)
+    t1 = time.perf_counter()
+    out.sum().backward()
+    _sync(x.device)
+    return t1 - t0, time.perf_counter() - t1
+
+
+def time_modules(modules: dict, x: torch.Tensor, repeats: int, warmup: int) -> dict:
+    """{name: (forward seconds list, backward seconds list)} for modules timed round-robin, one run of
+    each in turn, so that a slow spell of a shared machine falls on all of them alike."""
+    times = {name: ([], []) for name in modules}
+    for k in range(warmup + repeats):
+        for name, module in modules.items():
+            f, b = _timed_step(module, x)
+            if k >= warmup:
+                times[name][0].append(f)
+                times[name][1].append(b)
+    return times
+
+
+def stats(seconds):
+    q = statistics.quantiles(seconds, n=4)
+    return {"median_ms": 1e3 * statistics.median(seconds), "iqr_ms": 1e3 * (q[2] - q[0])}
+
+
+def machine(device: torch.device) -> dict:
+    info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
+            "device": str(device), "date": time.strftime("%Y-%m-%d")}
+    if device.type == "cuda":
+        info.update(gpu=torch.cuda.get_device_name(device), cudnn=torch.backends.cudnn.version())
+    return info
+
+
+def measured_on(info: dict) -> str:
+    """'Measured <date> on <device> (<GPU or CPU>, <n> CPUs, <k> torch threads), torch <v>[, cuDNN <v>]'."""
+    return (f"Measured {info['date']} on {info['device']} ({info.get('gpu', info['processor'])}, "
+            f"{info['cpu_count']} CPUs, {info['torch_threads']} torch threads), torch {info['torch']}"
+            + (f", cuDNN {info['cudnn']}" if "cudnn" in info else ""))
+
+
+def bench_main(description: str, name: str, run, markdown, configs, quick_configs) -> None:
+    """The command line every benchmark script shares: --quick, --repeats, --warmup, --device, --out;
+    results to <out>/<name>_<device>[_quick].json and .md, the table printed last."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small shapes only")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args()
+    if args.repeats < 4:
+        parser.error("--repeats must be at least 4 (the IQR needs quartiles)")
+    device = torch.device(args.device)
+    info = machine(device)
+    rows = run(quick_configs if args.quick else configs, args.repeats, args.warmup, device)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"{name}_{device.type}" + ("_quick" if args.quick else "")
+    write_atomic(args.out / f"{stem}.json", json.dumps({"machine": info, "repeats": args.repeats, "rows": rows}, indent=1))
+    table = markdown(rows, info, args.repeats)
+    write_atomic(args.out / f"{stem}.md", table)
+    print("\n" + table)
