@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 
@@ -45,15 +45,16 @@ def check_bool(name: str, value) -> bool:
     return value
 
 
-def check_tensor(name: str, x, rank: int, layout: str, dtype: torch.dtype) -> torch.Tensor:
-    """A floating-point tensor of the given rank and of the module's dtype (autocast excepted)."""
+def check_tensor(name: str, x, rank: int, layout: str, dtype: Optional[torch.dtype] = None) -> torch.Tensor:
+    """A floating-point tensor of the given rank and, when ``dtype`` is given, of the module's dtype
+    (autocast excepted)."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor shaped {layout}, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
     if x.dim() != rank:
         raise ValueError(f"{name} must have {rank} dimensions {layout}, got shape {tuple(x.shape)}")
-    if x.dtype != dtype and not torch.is_autocast_enabled(x.device.type):
+    if dtype is not None and x.dtype != dtype and not torch.is_autocast_enabled(x.device.type):
         raise TypeError(f"{name} has dtype {x.dtype} but the module's parameters are {dtype}; "
                         f"convert one of them (e.g. module.to({x.dtype}))")
     return x
@@ -65,11 +66,13 @@ def check_features(name: str, x: torch.Tensor, size: int, layout: str) -> None:
                          f"got shape {tuple(x.shape)}")
 
 
-def check_sequence(x, input_size: int, dtype: torch.dtype, name: str = "x") -> torch.Tensor:
-    """x: (N, L, F) with F = input_size, N >= 1 and L >= 1."""
+def check_sequence(x, input_size: Optional[int] = None, dtype: Optional[torch.dtype] = None,
+                   name: str = "x") -> torch.Tensor:
+    """x: (N, L, F) with N >= 1, L >= 1 and, when given, F = input_size and the module's dtype."""
     layout = "(N, L, F) = (batch, time, features)"
     check_tensor(name, x, 3, layout, dtype)
-    check_features(name, x, input_size, layout)
+    if input_size is not None:
+        check_features(name, x, input_size, layout)
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"{name} must hold at least one sample and one time step, got shape {tuple(x.shape)}")
     return x

@@ -1,4 +1,4 @@
-"""load_keras_weights against real Keras: tests/fixtures/keras_rnn.npz holds Keras 3's own weights,
+"""load_keras_weights against real Keras: tests/fixtures/keras_reference.npz holds Keras 3's own weights,
 input, outputs and states for each case (made by tests/fixtures/make_keras_fixtures.py)."""
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import torchseq as ts
 from torchseq.interop import load_keras_weights
 from tests.tools import assert_close
 
-FIXTURE = np.load(Path(__file__).parents[1] / "fixtures" / "keras_rnn.npz")
+FIXTURE = np.load(Path(__file__).parents[1] / "fixtures" / "keras_reference.npz")
 F, H = 4, 5
 SEQ = dict(return_sequences=True, return_state=True)
 CASES = {
@@ -107,3 +107,43 @@ def test_dropout_masks_act_as_in_keras(name):
         assert_close(a, b, torch.float32, f"{name} result {k}")
     unmasked = layer.cell.step(cell.project_input(x[:, 0]), cell.zero_state(x))[0]
     assert (unmasked - got[0][:, 0]).abs().max() > 1e-3, "the planted masks must matter"
+
+
+CONV_CASES = {
+    "conv_valid": lambda: ts.Conv1D(F, 6, 3),
+    "conv_same_even": lambda: ts.Conv1D(F, 6, 4, padding="same"),
+    "conv_same_stride2": lambda: ts.Conv1D(F, 6, 3, strides=2, padding="same"),
+    "conv_causal_dilated": lambda: ts.Conv1D(F, 6, 2, padding="causal", dilation_rate=2, activation="relu"),
+    "conv_groups": lambda: ts.Conv1D(F, 6, 3, groups=2, padding="same"),
+    "conv_model": lambda: torch.nn.Sequential(ts.Conv1D(F, 5, 2, activation="relu"), ts.MaxPool1D(2),
+                                              ts.Conv1D(5, 3, 2), ts.GlobalMaxPool1D(), torch.nn.Linear(3, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_conv_matches_keras(name):
+    """Keras' own Conv1D outputs, including 'same' with an even kernel and with strides, causal with
+    dilation, groups, and a whole Sequential loaded from model.get_weights()."""
+    module = load_keras_weights(CONV_CASES[name](), keras_weights(name))
+    assert_close(module(torch.from_numpy(FIXTURE["x"])), FIXTURE[f"{name}/out0"], torch.float32, name)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("case,args", [("2_same", (2, None, "same")), ("3_s2_same", (3, 2, "same")),
+                                       ("4_s1_same", (4, 1, "same")), ("3_valid", (3, None, "valid"))])
+def test_pools_match_keras(kind, case, args):
+    """Keras' MaxPooling1D / AveragePooling1D on an odd length, where 'same' pads asymmetrically."""
+    pool = (ts.MaxPool1D if kind == "max" else ts.AvgPool1D)(*args)
+    assert_close(pool(torch.from_numpy(FIXTURE["x_pool"])), FIXTURE[f"{kind}_pool_{case}/out0"], torch.float32,
+                 f"{kind} {case}")
+
+
+def test_keras_model_loading_errors():
+    model = CONV_CASES["conv_model"]()
+    weights = keras_weights("conv_model")
+    with pytest.raises(ValueError, match=r"weights must hold 6 arrays \(2 for Conv1D \+ 2 for Conv1D \+ 2 for Linear\), got 5"):
+        load_keras_weights(model, weights[:5])
+    with pytest.raises(ValueError, match=r"weights\[0\] \(kernel of Conv1D\(4, 5, kernel_size=2, activation='relu'\)\) must have shape \(2, 4, 5\)"):
+        load_keras_weights(model, [weights[0].T] + weights[1:])
+    with pytest.raises(TypeError, match="does not know how Keras stores the weights of BatchNorm1d"):
+        load_keras_weights(torch.nn.Sequential(torch.nn.BatchNorm1d(3)), [])

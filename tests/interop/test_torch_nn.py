@@ -92,7 +92,7 @@ def test_bad_from_torch():
         from_torch(nn.LSTM(3, 4, bias=False))
     with pytest.raises(ValueError, match=r"proj_size=2"):
         from_torch(nn.LSTM(3, 4, proj_size=2))
-    with pytest.raises(TypeError, match="to_torch takes a torchseq cell or recurrent layer; got Linear"):
+    with pytest.raises(TypeError, match="to_torch takes a torchseq cell, recurrent layer, Conv1D or pool; got Linear"):
         to_torch(nn.Linear(3, 4))
 
 

@@ -14,8 +14,10 @@ from torch import nn
 
 from ..cells import GRUCell, LayerNormLSTMCell, LSTMCell, PeepholeLSTMCell, SimpleRNNCell
 from ..layers import GRU, LSTM, RNN, Bidirectional, RecurrentLayer, SimpleRNN, Stacked
+from .torch_conv import CONV_TYPES, OURS, conv_from_torch, conv_to_torch
 
-TORCH_TYPES = "nn.RNN, nn.LSTM, nn.GRU, nn.RNNCell, nn.LSTMCell, nn.GRUCell"
+TORCH_TYPES = ("nn.RNN, nn.LSTM, nn.GRU, nn.RNNCell, nn.LSTMCell, nn.GRUCell, nn.Conv1d, nn.MaxPool1d, nn.AvgPool1d, "
+               "nn.AdaptiveMaxPool1d(1), nn.AdaptiveAvgPool1d(1)")
 TORCH_PARAMETERS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")    # + suffix "_l{k}[_reverse]" in layers
 
 
@@ -43,6 +45,8 @@ def from_torch(module: nn.Module):
         return cell
     if isinstance(module, (nn.RNN, nn.LSTM, nn.GRU)):
         return _layers_from(module)
+    if isinstance(module, CONV_TYPES):
+        return conv_from_torch(module)
     raise TypeError(f"from_torch takes one of {TORCH_TYPES}; got {type(module).__name__}")
 
 
@@ -180,8 +184,10 @@ def to_torch(module: nn.Module) -> nn.Module:
                          dtype=module.weight_ih.dtype, **extra)
         _store_into(out, module, "")
         return out
+    if isinstance(module, OURS):
+        return conv_to_torch(module)
     if not isinstance(module, RecurrentLayer):
-        raise TypeError(f"to_torch takes a torchseq cell or recurrent layer; got {type(module).__name__}")
+        raise TypeError(f"to_torch takes a torchseq cell, recurrent layer, Conv1D or pool; got {type(module).__name__}")
     levels = [_directions(layer) for layer in _stack_of(module)]
     first = levels[0][0].cell
     torch_class = _torch_class_for(first)
