@@ -61,3 +61,33 @@ def test_dropout_on_cuda_seeded_both_ways():
     a = plain(x)
     torch.manual_seed(1)
     assert torch.equal(plain(x), a) and a.is_cuda
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_conv_and_pools_on_cuda(dtype):
+    torch.manual_seed(0)
+    conv = ts.Conv1D(16, 24, 3, padding="same", dilation_rate=2, groups=4, device="cuda", dtype=dtype)
+    ref = nn.Conv1d(16, 24, 3, padding="same", dilation=2, groups=4, device="cuda", dtype=dtype)
+    with torch.no_grad():
+        ref.weight.copy_(conv.weight)
+        ref.bias.copy_(conv.bias)
+    x = torch.randn(4, 50, 16, device="cuda", dtype=dtype, requires_grad=True)
+    y = conv(x)
+    y_ref = ref(x.transpose(1, 2)).transpose(1, 2)
+    assert_close(y, y_ref, dtype, "conv outputs")
+    g, = torch.autograd.grad(y.square().mean(), x)
+    g_ref, = torch.autograd.grad(y_ref.square().mean(), x)
+    assert_close(g, g_ref, dtype, "conv d/dx")
+    pooled = ts.MaxPool1D(3, 2, "same")(y)
+    assert pooled.is_cuda and pooled.shape == (4, 25, 24)
+
+
+def test_wavenet_fast_equals_slow_on_cuda():
+    from torchseq.models import WaveNet
+    torch.manual_seed(0)
+    model = WaveNet(quantization_channels=32, residual_channels=8, gate_channels=8, skip_channels=8,
+                    layers_per_stack=4, stacks=2, global_classes=2, device="cuda", dtype=torch.float64)
+    g = torch.tensor([0, 1], device="cuda")
+    fast = model.generate(64, batch_size=2, global_cond=g, generator=3)
+    slow = model.generate(64, batch_size=2, global_cond=g, generator=3, fast=False)
+    assert fast.is_cuda and torch.equal(fast, slow)
