@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 import torchseq as ts
-from timing import bench_main, measured_on, stats, time_modules
+from timing import bench_main, cell, measured_on, stats, time_modules
 
 CONFIGS = [(100, 64, 512, 512), (100, 64, 64, 128), (500, 32, 32, 32), (1000, 8, 256, 256)]
 QUICK_CONFIGS = [(50, 16, 32, 32), (100, 64, 64, 128)]
@@ -51,7 +51,7 @@ def markdown(rows, info: dict, repeats: int) -> str:
              "| layer | T | N | C | H | no dropout | per-gate masks | ratio | shared mask | ratio |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
-        cells = [f"{r[v]['median_ms']:.2f} ({r[v]['iqr_ms']:.2f})" for v in VARIANTS]
+        cells = [cell(r[v]) for v in VARIANTS]
         lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {cells[0]} | {cells[1]} | "
                      f"{r['ratio per-gate']:.2f}x | {cells[2]} | {r['ratio shared']:.2f}x |")
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from timing import bench_main, measured_on, stats, time_modules
+from timing import bench_main, cell, measured_on, stats, time_modules
 from torchseq.interop import from_torch
 
 # (T, N, C, H): time steps, batch, input features, hidden units.
@@ -48,9 +48,6 @@ def markdown(rows, info: dict, repeats: int) -> str:
     lines = [measured_on(info) + f"; forward and backward, median (IQR) of {repeats} runs, ms.",
              "", "| layer | T | N | C | H | torch.nn fwd | torch.nn bwd | torchseq fwd | torchseq bwd | ratio fwd+bwd |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-
-    def cell(s: dict) -> str:
-        return f"{s['median_ms']:.2f} ({s['iqr_ms']:.2f})"
 
     for r in rows:
         a, b = r["torch.nn"], r["torchseq"]

@@ -35,13 +35,14 @@ def _timed_step(module: nn.Module, x: torch.Tensor):
     return t1 - t0, time.perf_counter() - t1
 
 
-def time_modules(modules: dict, x: torch.Tensor, repeats: int, warmup: int) -> dict:
+def time_modules(modules: dict, x, repeats: int, warmup: int) -> dict:
     """{name: (forward seconds list, backward seconds list)} for modules timed round-robin, one run of
-    each in turn, so that a slow spell of a shared machine falls on all of them alike."""
+    each in turn, so that a slow spell of a shared machine falls on all of them alike. ``x`` is the
+    input of every module, or a dict giving each its own."""
     times = {name: ([], []) for name in modules}
     for k in range(warmup + repeats):
         for name, module in modules.items():
-            f, b = _timed_step(module, x)
+            f, b = _timed_step(module, x[name] if isinstance(x, dict) else x)
             if k >= warmup:
                 times[name][0].append(f)
                 times[name][1].append(b)
@@ -60,6 +61,11 @@ def machine(device: torch.device) -> dict:
     if device.type == "cuda":
         info.update(gpu=torch.cuda.get_device_name(device), cudnn=torch.backends.cudnn.version())
     return info
+
+
+def cell(s: dict) -> str:
+    """'median (IQR)' in milliseconds, for a table."""
+    return f"{s['median_ms']:.2f} ({s['iqr_ms']:.2f})"
 
 
 def measured_on(info: dict) -> str:
