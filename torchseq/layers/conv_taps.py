@@ -2,31 +2,36 @@
 
     y[n, t] = b + Σ_j  x̃[n, t·s + j·d] · W_jᵀ          (W_j = W[:, :, j], one (O, C) matrix per tap)
 
-Read on the padded input flattened to rows, each tap is a *contiguous block of rows*: view x̃ (N, Lp, C)
-as X (N·Lp/s, s, C), so that X[q, p] = x̃[q·s + p]; tap j, with (q_j, p_j) = divmod(j·d, s), contributes
-X[q_j + r, p_j] · W_jᵀ to accumulator row r. One ``addmm`` per tap on a strided view -- no im2col copy.
-Accumulator row r = n·R + t (R = Lp/s rows per sample) is output (n, t) for t < L'; the rows past L'
-straddle two samples and are dropped. The backward is the same loop transposed: each tap's input
-gradient is added in place into one buffer (autograd would give every tap its own zero tensor of the
-input's size), and each W_j's gradient is one GEMM.
+Read the padded input x̃ (N, Lp, C) as rows of its flattened (N·Lp, C) form, and let accumulator row r
+collect output (n, t) for r = n·R + t (R = Lp/s rows per sample). Tap j's input for row r is flattened
+position r·s + j·d, so all taps together are one strided view of x̃'s memory,
+
+    taps = x̃.as_strided((K, M, C), (d·C, s·C, 1)),      taps[j] = tap j's (M, C) matrix,
+
+overlapping and copy-free. The forward is one ``addmm`` per tap into the accumulator; the rows past each
+sample's L' straddle two samples and are dropped. The backward is the same loop transposed: the taps'
+input gradients are added in place into one buffer through the same view of it (autograd would give
+every tap its own zero tensor of the input's size), and all K weight gradients are one batched product.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
 
-def _layout(xp: torch.Tensor, stride: int, dilation: int, kernel_size: int) -> Tuple[torch.Tensor, List, int, int]:
-    """X (rows, s, C), the (row shift, phase) of each tap, rows per sample R, accumulator rows M."""
-    N, Lp, C = xp.shape
-    R = Lp // stride
-    X = xp.reshape(N * R, stride, C)                                                  # (N*R, s, C)
-    taps = [divmod(j * dilation, stride) for j in range(kernel_size)]                 # (q_j, p_j)
-    M = N * R - taps[-1][0]
-    return X, taps, R, M
+def _taps(t: torch.Tensor, stride: int, dilation: int, kernel_size: int, rows: int) -> torch.Tensor:
+    """(K, M, C) view of a contiguous (N, Lp, C) tensor: [j][r] = flattened position r·s + j·d."""
+    C = t.shape[-1]
+    return t.as_strided((kernel_size, rows, C), (dilation * C, stride * C, 1), t.storage_offset())
+
+
+def _rows(xp: torch.Tensor, stride: int, dilation: int, kernel_size: int):
+    """Rows per sample R and accumulator rows M (those every tap can read)."""
+    R = xp.shape[1] // stride
+    return R, xp.shape[0] * R - (kernel_size - 1) * dilation // stride
 
 
 class TapConvolution(torch.autograd.Function):
@@ -37,12 +42,13 @@ class TapConvolution(torch.autograd.Function):
                 dilation: int, groups: int, out_len: int) -> torch.Tensor:
         N = xp.shape[0]
         O, Cg, K = weight.shape
-        X, taps, R, M = _layout(xp, stride, dilation, K)
+        R, M = _rows(xp, stride, dilation, K)
+        taps = _taps(xp, stride, dilation, K, M)                                      # (K, M, C)
         out = xp.new_empty(N * R, O)                                                  # rows n*R + t
         out[M:].zero_()                                                               # never read; kept clean
         acc = out[:M]                                                                 # (M, O), contiguous
-        for j, (q, p) in enumerate(taps):
-            _tap_product(acc, X[q:q + M, p], weight[:, :, j], bias if j == 0 else None, groups, first=j == 0)
+        for j in range(K):
+            _tap_product(acc, taps[j], weight[:, :, j], bias if j == 0 else None, groups, first=j == 0)
         ctx.save_for_backward(xp, weight)
         ctx.config = (stride, dilation, groups, out_len, bias is not None)
         return out.view(N, R, O)[:, :out_len]                                         # (N, L', O), a view
@@ -55,31 +61,31 @@ class TapConvolution(torch.autograd.Function):
         N = xp.shape[0]
         O, Cg, K = weight.shape
         Og = O // groups
-        X, taps, R, M = _layout(xp, stride, dilation, K)
-        g_acc = gy.new_zeros(N, R, O)
-        g_acc[:, :out_len] = gy                                                       # straddling rows get 0
+        R, M = _rows(xp, stride, dilation, K)
+        g_acc = gy.new_empty(N, R, O)
+        g_acc[:, :out_len] = gy
+        g_acc[:, out_len:].zero_()                                                    # straddling rows get 0
         g_acc = g_acc.view(N * R, O)[:M]                                              # (M, O)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gX = None
+        gxp = None
         if need_x:
-            # Tap 0 covers rows [0, M) of phase 0: write it there, zero only what it leaves out.
-            gX = torch.empty_like(X) if stride == 1 and groups == 1 else torch.zeros_like(X)   # (N*R, s, C)
-            if stride == 1 and groups == 1:
-                gX[M:].zero_()
-            for j, (q, p) in enumerate(taps):
-                first = j == 0 and stride == 1 and groups == 1
+            # Tap 0 covers rows [0, M) of the (stride-1) buffer: write it there, zero only what it leaves out.
+            direct = stride == 1 and groups == 1
+            gxp = torch.empty_like(xp) if direct else torch.zeros_like(xp)
+            if direct:
+                gxp.view(-1, xp.shape[-1])[M:].zero_()
+            g_taps = _taps(gxp, stride, dilation, K, M)                               # (K, M, C), same view
+            for j in range(K):
                 w_t = weight[:, :, j].unflatten(0, (groups, Og)).transpose(1, 2).flatten(0, 1)  # (C, O/groups)
-                _tap_product(gX[q:q + M, p], g_acc, w_t, None, groups, first)        # += dy · W_j
+                _tap_product(g_taps[j], g_acc, w_t, None, groups, first=j == 0 and direct)      # += dy · W_j
         gw = None
         if need_w:
+            taps = _taps(xp, stride, dilation, K, M)                                  # (K, M, C)
             gw = torch.empty_like(weight)
-            for j, (q, p) in enumerate(taps):
-                A = X[q:q + M, p]                                                     # (M, C)
-                for g in range(groups):
-                    outs = slice(g * Og, (g + 1) * Og)
-                    gw[outs, :, j] = g_acc[:, outs].T @ A[:, g * Cg:(g + 1) * Cg]     # dW_j = dyᵀ · x̃_j
+            for g in range(groups):
+                outs, cols = slice(g * Og, (g + 1) * Og), slice(g * Cg, (g + 1) * Cg)
+                gw[outs] = torch.matmul(g_acc[:, outs].T, taps[:, :, cols]).permute(1, 2, 0)   # dW_j = dyᵀ · x̃_j
         gb = g_acc.sum(0) if has_bias and need_b else None
-        gxp = gX.view_as(xp) if need_x else None
         return gxp, gw, gb, None, None, None, None
 
 
