@@ -32,6 +32,8 @@ class FutureSums:
     """Partial sums of one causal convolution's next d(K-1) outputs (Paine et al.'s queue)."""
 
     def __init__(self, conv: Conv1D, batch: int):
+        if conv.groups != 1 or conv.strides != 1 or conv.padding != "causal":
+            raise ValueError("fast generation needs causal, ungrouped, unstrided convolutions")
         K, self.dilation, self.filters = conv.kernel_size, conv.dilation_rate, conv.filters
         # Column block m is tap K-1-m: the current input's share of the output m*d steps ahead; the bias
         # belongs to the output due now (block 0).
