@@ -1,21 +1,44 @@
-"""Small file helpers: results are written atomically, so an interrupted run never leaves a file that
-looks complete."""
+"""Small file helpers: results, checkpoints and downloads are written atomically, so an interrupted run never
+leaves a file that looks complete."""
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Union
+from typing import IO, Iterator, Union
+
+
+@contextlib.contextmanager
+def atomic_file(path: Union[str, Path], mode: str = "w", suffix: str = ".tmp") -> Iterator[IO]:
+    """Yield a temporary file beside ``path``; rename it onto ``path`` only when the block completes.
+
+    The rename is atomic on POSIX. If the block raises, the temporary file is removed and ``path`` is left
+    as it was. The file gets the permissions a plain ``open`` would give (0o666 less the umask), not the
+    0o600 of ``mkstemp``.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    try:
+        with open(tmp, mode) as f:  # f.name is the temporary path, for checks before the rename
+            yield f
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def write_atomic(path: Union[str, Path], text: str) -> None:
-    """Write text to a temporary file beside ``path``, then rename it into place (atomic on POSIX)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Write text to a temporary file beside ``path``, then rename it into place."""
+    with atomic_file(path) as f:
+        f.write(text)
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it; it is put straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

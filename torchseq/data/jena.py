@@ -1,0 +1,64 @@
+"""The Jena climate series (Max Planck Institute for Biogeochemistry, 2009-2016), as Deep Learning with
+Python uses it: 420,551 rows every 10 minutes, a 'Date Time' column and 14 measurements."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Optional, Union
+
+import pandas as pd
+
+from .download import cache_dir, fetch
+
+URL = "https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip"
+ARCHIVE = "jena_climate_2009_2016.csv.zip"
+CSV = "jena_climate_2009_2016.csv"
+ROWS, COLUMNS = 420_551, 15
+
+
+def check_archive(path: Path) -> None:
+    """A zip holding the CSV whose members pass their CRC-32 checksums (no published SHA-256 exists)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if CSV not in archive.namelist():
+                raise ValueError(f"{path.name} does not contain {CSV}")
+            bad = archive.testzip()                                                  # CRC-32 of every member
+            if bad is not None:
+                raise ValueError(f"{path.name}: member {bad} fails its CRC-32 checksum")
+    except zipfile.BadZipFile as error:
+        raise ValueError(f"{path.name} is not a valid zip archive ({error})") from error
+
+
+def load_jena(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str, Path]] = None,
+              download: bool = True, sha256: Optional[str] = None, check_rows: bool = True) -> pd.DataFrame:
+    """The Jena table as a DataFrame (a 'Date Time' column and 14 float columns).
+
+    Args:
+        path: the CSV or the zip archive, if you have it; otherwise it is looked up in (and, with
+            ``download``, fetched into) the cache directory (``cache``, $TORCHSEQ_CACHE, ~/.cache/torchseq).
+        sha256: the archive's expected SHA-256, checked on download when given.
+        check_rows: refuse a table that is not 420,551 x 15 (a truncated file).
+
+    ``data = load_jena().iloc[:, 1:].to_numpy()`` is the book's ``float_data`` (temperature is column 1).
+    """
+    if path is None:
+        folder = cache_dir(cache)
+        path = folder / CSV if (folder / CSV).exists() else folder / ARCHIVE
+        if not path.exists():
+            if not download:
+                raise FileNotFoundError(f"{CSV} (or {ARCHIVE}) is not in {folder}; put it there, pass path=..., "
+                                        f"or call load_jena(download=True)")
+            fetch(URL, path, check_archive, sha256)
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    if path.suffix == ".zip":
+        check_archive(path)
+        with zipfile.ZipFile(path) as archive, archive.open(CSV) as f:
+            table = pd.read_csv(f)
+    else:
+        table = pd.read_csv(path)
+    if check_rows and table.shape != (ROWS, COLUMNS):
+        raise ValueError(f"{path} holds a {table.shape[0]} x {table.shape[1]} table, expected {ROWS} x {COLUMNS} "
+                         f"(a truncated or different file?); pass check_rows=False to read it anyway")
+    return table

@@ -1,0 +1,33 @@
+"""Daily price files like the stock lecture's (Kaggle's S&P 500 'all_stocks_5yr.csv': date, open, high, low,
+close, volume, Name -- column names matched case-insensitively)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+import pandas as pd
+
+
+def load_prices(path: Union[str, Path], ticker: Optional[str] = None, column: str = "High") -> pd.Series:
+    """One ticker's ``column`` as a Series indexed by date, oldest first.
+
+    ``ticker`` selects rows by the Name column; it may be omitted when the file holds one ticker only.
+    """
+    table = pd.read_csv(path)
+    by_lower = {c.lower(): c for c in table.columns}
+    for needed in ("date", column.lower()):
+        if needed not in by_lower:
+            raise ValueError(f"{path} has no {needed!r} column (columns: {', '.join(table.columns)})")
+    if "name" in by_lower:
+        names = table[by_lower["name"]].unique()
+        if ticker is None and len(names) > 1:
+            raise ValueError(f"{path} holds {len(names)} tickers ({', '.join(map(str, names[:5]))}, ...); pass ticker=")
+        if ticker is not None:
+            table = table[table[by_lower["name"]] == ticker]
+            if table.empty:
+                raise ValueError(f"ticker {ticker!r} is not in {path} (e.g. {', '.join(map(str, names[:5]))})")
+    elif ticker is not None:
+        raise ValueError(f"{path} has no Name column to select ticker {ticker!r} from")
+    series = table.set_index(pd.to_datetime(table[by_lower["date"]]))[by_lower[column.lower()]].sort_index()
+    series.index.name = "date"
+    return series.astype(float)

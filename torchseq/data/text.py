@@ -1,0 +1,125 @@
+"""Text to integer sequences, with the indices Keras' Tokenizer and pad_sequences give (Deep Learning with
+Python, chapter 6): 0 is padding, 1 the out-of-vocabulary word when one is reserved, then words by falling
+frequency (ties in order of first appearance)."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from .._validate import check_choice, check_size
+
+KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
+
+
+def text_to_words(text: str, filters: str = KERAS_FILTERS, lower: bool = True, split: str = " ") -> List[str]:
+    """Keras' text_to_word_sequence: lower-case, turn every filter character into the separator, split."""
+    if lower:
+        text = text.lower()
+    text = text.translate(str.maketrans({c: split for c in filters}))
+    return [w for w in text.split(split) if w]
+
+
+class Tokenizer:
+    """Keras' Tokenizer: ``fit_on_texts`` ranks the words; ``texts_to_sequences`` maps texts to indices.
+
+    Args:
+        num_words: keep only indices below num_words (the num_words - 1 most frequent words, as Keras);
+            None keeps all.
+        oov_token: a word reserved at index 1 that stands for every unknown or dropped word; None drops them.
+        filters, lower, split: as Keras.
+    """
+
+    def __init__(self, num_words: Optional[int] = None, oov_token: Optional[str] = None,
+                 filters: str = KERAS_FILTERS, lower: bool = True, split: str = " "):
+        self.num_words = None if num_words is None else check_size("num_words", num_words)
+        self.oov_token, self.filters, self.lower, self.split = oov_token, filters, lower, split
+        self.word_counts: Counter = Counter()
+        self.word_index: Dict[str, int] = {}
+
+    def words(self, text: str) -> List[str]:
+        return text_to_words(text, self.filters, self.lower, self.split)
+
+    def fit_on_texts(self, texts: Iterable[str]) -> "Tokenizer":
+        for text in texts:
+            self.word_counts.update(self.words(text))
+        ranked = sorted(self.word_counts, key=self.word_counts.__getitem__, reverse=True)  # stable: ties keep order
+        vocabulary = ([self.oov_token] if self.oov_token is not None else []) + ranked
+        self.word_index = {w: i for i, w in enumerate(vocabulary, start=1)}
+        return self
+
+    @property
+    def index_word(self) -> Dict[int, str]:
+        return {i: w for w, i in self.word_index.items()}
+
+    def texts_to_sequences(self, texts: Iterable[str]) -> List[List[int]]:
+        if not self.word_index:
+            raise RuntimeError("Tokenizer must be fitted first: call fit_on_texts(training_texts)")
+        oov = self.word_index.get(self.oov_token) if self.oov_token is not None else None
+        limit = self.num_words
+        sequences = []
+        for text in texts:
+            seq = []
+            for w in self.words(text):
+                i = self.word_index.get(w)
+                if i is not None and (limit is None or i < limit):
+                    seq.append(i)
+                elif oov is not None:
+                    seq.append(oov)
+            sequences.append(seq)
+        return sequences
+
+
+def pad_sequences(sequences: Sequence[Sequence[int]], maxlen: Optional[int] = None, padding: str = "pre",
+                  truncating: str = "pre", value: int = 0) -> torch.Tensor:
+    """Keras' pad_sequences: (N, maxlen) int64, each sequence cut to its last (``truncating='pre'``) or first
+    (``'post'``) maxlen items and padded with ``value`` before (``padding='pre'``, Keras' default) or after.
+    maxlen defaults to the longest sequence."""
+    check_choice("padding", padding, ("pre", "post"))
+    check_choice("truncating", truncating, ("pre", "post"))
+    lengths = [len(s) for s in sequences]
+    maxlen = max(lengths, default=0) if maxlen is None else check_size("maxlen", maxlen)
+    out = np.full((len(sequences), maxlen), value, dtype=np.int64)
+    for n, seq in enumerate(sequences):
+        seq = list(seq)[-maxlen:] if truncating == "pre" else list(seq)[:maxlen]
+        if seq:
+            if padding == "post":
+                out[n, :len(seq)] = seq
+            else:
+                out[n, -len(seq):] = seq
+    return torch.from_numpy(out)
+
+
+def padding_mask(padded: torch.Tensor, value: int = 0) -> torch.Tensor:
+    """True at real steps, False at padding: (N, L) bool (index 0 is reserved for padding)."""
+    return padded != value
+
+
+def lengths_of(padded: torch.Tensor, value: int = 0) -> torch.Tensor:
+    """(N,) number of real steps of each post-padded row -- the ``lengths=`` a recurrent layer takes."""
+    return padding_mask(padded, value).sum(dim=1)
+
+
+def load_glove(path: Union[str, Path], word_index: Dict[str, int], num_words: int) -> torch.Tensor:
+    """Embedding matrix (num_words, d) from a GloVe text file ("word v1 ... vd" per line): row i holds the
+    vector of the word with index i < num_words, zeros for words GloVe lacks and for row 0 (padding)."""
+    num_words = check_size("num_words", num_words)
+    wanted = {w: i for w, i in word_index.items() if i < num_words}
+    matrix, dim = None, None
+    with open(path, encoding="utf8") as f:
+        for line_no, line in enumerate(f, start=1):
+            parts = line.rstrip().split(" ")
+            if dim is None:
+                dim = len(parts) - 1
+                matrix = np.zeros((num_words, dim), dtype=np.float32)
+            if len(parts) != dim + 1:
+                raise ValueError(f"{path}, line {line_no}: {len(parts) - 1} numbers where the file's first line has {dim}")
+            i = wanted.get(parts[0])
+            if i is not None:
+                matrix[i] = np.asarray(parts[1:], dtype=np.float32)
+    if matrix is None:
+        raise ValueError(f"{path} holds no vectors")
+    return torch.from_numpy(matrix)
