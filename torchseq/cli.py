@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import List, Optional
 
 from ._io import write_atomic
+from .train import command as train_command
+
+BENCHMARKS = ("recurrent_baseline", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--device", default="cpu")
     experiment.add_argument("--out", type=Path, default=Path("results"), help="folder for JSON, markdown, PNG")
     experiment.set_defaults(run=_experiment)
+    train_command.add_parser(commands)
+    bench = commands.add_parser("bench", help="run the benchmark scripts of the source checkout",
+                                description="Run the benchmark scripts in benchmarks/ (they ship with the source "
+                                            "checkout); their tables go to benchmarks/results/.")
+    bench.add_argument("names", nargs="*", metavar="NAME", help=f"which to run (default all): {', '.join(BENCHMARKS)}")
+    bench.add_argument("--quick", action="store_true", help="small shapes: under a minute each on a CPU")
+    bench.add_argument("--out", type=Path, help="folder for the results (default benchmarks/results)")
+    bench.set_defaults(run=_bench)
     return parser
 
 
@@ -50,6 +61,31 @@ def _experiment(args: argparse.Namespace) -> int:
     drawn = plot(result, args.out / f"{stem}.png")
     print(table)
     print(f"wrote {args.out / stem}.json, .md" + (", .png" if drawn else " (no PNG: matplotlib is not installed)"))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        print(f"torchseq bench: error: unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})",
+              file=sys.stderr)
+        return 2
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+    if not folder.is_dir():
+        print(f"torchseq bench: the benchmark scripts ship with the source checkout; {folder} is missing", file=sys.stderr)
+        return 2
+    # The scripts import the torchseq that launched them, installed or not.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(folder.parent), os.environ.get("PYTHONPATH")])))
+    for name in args.names or BENCHMARKS:
+        command = ([sys.executable, str(folder / f"{name}.py")] + (["--quick"] if args.quick else [])
+                   + (["--out", str(args.out.resolve())] if args.out else []))
+        print(f"$ {' '.join(command)}", flush=True)
+        done = subprocess.run(command, cwd=folder.parent, env=env)
+        if done.returncode:
+            return done.returncode
     return 0
 
 

@@ -22,10 +22,12 @@ from typing import Dict, Optional, Tuple
 
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 
 from .. import layers
 from ..data import generate_time_series
 from ..models import SeriesForecaster
+from ..train import Trainer
 
 VARIANTS = {"no dropout": {}, "naive per-step": {"variational": False}, "variational": {}}
 LAYERS = {"LSTM": layers.LSTM, "GRU": layers.GRU, "SimpleRNN": layers.SimpleRNN}
@@ -62,27 +64,10 @@ def _data(cfg: DropoutExperiment, seed: int):
     return (x[:n], y[:n]), (x[n:], y[n:])
 
 
-def _train(model: nn.Module, train, valid, cfg: DropoutExperiment, seed: int,
-           device: torch.device) -> Dict[str, list]:
-    x, y = (t.to(device) for t in train)
-    xv, yv = (t.to(device) for t in valid)
-    optimiser = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    order = torch.Generator().manual_seed(seed)
-    curves = {"train_mse": [], "valid_mse": []}
-    for _ in range(cfg.epochs):
-        model.train()
-        total = 0.0
-        for batch in torch.randperm(len(x), generator=order).split(cfg.batch_size):
-            loss = nn.functional.mse_loss(model(x[batch]), y[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(batch)
-        model.eval()
-        with torch.no_grad():
-            curves["valid_mse"].append(nn.functional.mse_loss(model(xv), yv).item())
-        curves["train_mse"].append(total / len(x))
-    return curves
+def _train(model: nn.Module, train, valid, cfg: DropoutExperiment, seed: int, device: torch.device) -> Dict[str, list]:
+    trainer = Trainer(model, optimizer="adam", lr=cfg.lr, loss="mse", device=device, progress=False, seed=seed)
+    history = trainer.fit(TensorDataset(*train), TensorDataset(*valid), epochs=cfg.epochs, batch_size=cfg.batch_size)
+    return {"train_mse": history["loss"].tolist(), "valid_mse": history["val_loss"].tolist()}
 
 
 def run_dropout_experiment(cfg: Optional[DropoutExperiment] = None, device: str = "cpu") -> dict:

@@ -1,0 +1,165 @@
+"""``torchseq train``: the lectures' recipes from the command line -- a dataset, a model, hyper-parameters."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from .. import data as D
+from .. import layers as L
+from .._io import write_atomic
+from ..models import SeriesForecaster
+from .callbacks import EarlyStopping, ModelCheckpoint
+from .trainer import Trainer, plot_history
+
+LAYERS = {"simple_rnn": L.SimpleRNN, "lstm": L.LSTM, "gru": L.GRU, "peephole_lstm": L.PeepholeLSTM,
+          "layer_norm_lstm": L.LayerNormLSTM}
+DEFAULT_LOSS = {"synthetic": "mse", "jena": "mae", "prices": "mae", "imdb": "binary_crossentropy"}
+# Deep Learning with Python's Jena recipe: normalise on and train with rows < 200,000, validate on
+# 200,001 .. 300,000; 10 days back (1440 rows of 10 minutes) sampled hourly (step 6), 24 h ahead (144).
+JENA_TRAIN_END, JENA_VALID = 200_000, (200_001, 300_000)
+JENA_LOOKBACK, JENA_STEP, JENA_DELAY = 1440, 6, 144
+
+
+def add_parser(commands) -> None:
+    p = commands.add_parser("train", help="train a model on one of the lectures' datasets",
+                            description="Train a model on one of the lectures' datasets and save its checkpoint, "
+                                        "history (CSV) and learning curves (PNG, with matplotlib).")
+    p.add_argument("--dataset", choices=sorted(DEFAULT_LOSS), default="synthetic",
+                   help="synthetic: Hands-On ML's series (next value); jena: Deep Learning with Python's "
+                        "temperature 24 h ahead; prices: a daily-price CSV (--data, --ticker); imdb: sentiment "
+                        "of the aclImdb archive (--data)")
+    p.add_argument("--data", type=Path, help="the file the dataset needs (Jena CSV/zip, price CSV, aclImdb archive)")
+    p.add_argument("--ticker", help="prices: the ticker (Name column)")
+    p.add_argument("--column", default="High", help="prices: the price column (default High)")
+    p.add_argument("--model", choices=["dense", *LAYERS], default="lstm",
+                   help="dense: Flatten -> Dense(hidden, relu) -> Dense(1); otherwise that recurrent layer")
+    p.add_argument("--hidden", type=int, default=32, help="units of the layer (default 32)")
+    p.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (default 1)")
+    p.add_argument("--bidirectional", action="store_true", help="wrap each recurrent layer in Bidirectional")
+    p.add_argument("--dropout", type=float, default=0.0, help="variational dropout on the inputs")
+    p.add_argument("--recurrent-dropout", type=float, default=0.0, help="variational dropout on h_{t-1}")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--steps-per-epoch", type=int, help="batches per epoch (jena default: 500, as the book)")
+    p.add_argument("--optimizer", choices=["rmsprop", "adam", "sgd"], default="adam")
+    p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's Keras default)")
+    p.add_argument("--loss", help="loss name (default: mse, or mae for jena/prices, binary_crossentropy for imdb)")
+    p.add_argument("--clip", type=float, help="clip the gradient norm to this value")
+    p.add_argument("--amp", choices=["bf16", "fp16"], help="mixed-precision autocast")
+    p.add_argument("--patience", type=int, help="early stopping on val_loss, restoring the best weights")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", type=Path, help="a checkpoint to continue from")
+    p.add_argument("--quick", action="store_true", help="a small slice of the data and 2 epochs, clearly labelled")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--out", type=Path, default=Path("runs/train"), help="folder for checkpoint, history, plot")
+    p.set_defaults(run=run)
+
+
+def _series_datasets(args):
+    """(train, valid, features, steps_per_epoch, validation_steps) for the forecasting datasets."""
+    if args.dataset == "synthetic":
+        (xt, yt), (xv, yv), _ = D.load_synthetic()
+        if args.quick:
+            xt, yt, xv, yv = xt[:512], yt[:512], xv[:256], yv[:256]
+        return TensorDataset(xt, yt), TensorDataset(xv, yv), 1, args.steps_per_epoch, None
+    if args.dataset == "prices":
+        if args.data is None:
+            raise SystemExit("torchseq train: error: --dataset prices needs --data (a daily-price CSV)")
+        series = torch.tensor(D.load_prices(args.data, args.ticker, args.column).to_numpy(), dtype=torch.float32)
+        n_train, n_valid = int(0.7 * len(series)), int(0.15 * len(series))
+        scaler = D.MinMaxScaler().fit(series[:n_train])
+        scaled = scaler.transform(series)
+        x_t, y_t = D.make_sequences(scaled[:n_train], 7, 6)                           # look_back 7, foresight 6
+        x_v, y_v = D.make_sequences(scaled[n_train:n_train + n_valid], 7, 6)
+        return TensorDataset(x_t, y_t), TensorDataset(x_v, y_v), 1, args.steps_per_epoch, None
+    table = D.load_jena(args.data, check_rows=not args.quick) if args.data else D.load_jena()   # jena
+    values = table.iloc[:, 1:].to_numpy(dtype=np.float32)
+    values = D.StandardScaler().fit(values[:JENA_TRAIN_END]).transform(values)
+    train = D.window_batches(values, JENA_LOOKBACK, JENA_DELAY, 0, JENA_TRAIN_END, shuffle=True,
+                             batch_size=args.batch_size, step=JENA_STEP, rng=np.random.RandomState(args.seed))
+    valid = D.WindowDataset(values, JENA_LOOKBACK, JENA_DELAY, *JENA_VALID, step=JENA_STEP)
+    steps = args.steps_per_epoch or (20 if args.quick else 500)
+    return train, valid, 14, steps, (20 if args.quick else None)
+
+
+def _imdb_datasets(args):
+    if args.data is None:
+        raise SystemExit("torchseq train: error: --dataset imdb needs --data (aclImdb_v1.tar.gz or the aclImdb folder)")
+    texts, labels = D.load_imdb(args.data)["train"]
+    order = np.random.RandomState(args.seed).permutation(len(texts))
+    if args.quick:
+        order = order[:1000]
+    texts, labels = [texts[i] for i in order], torch.tensor([labels[i] for i in order], dtype=torch.float32)
+    tokenizer = D.Tokenizer(num_words=10_000).fit_on_texts(texts)
+    x = D.pad_sequences(tokenizer.texts_to_sequences(texts), maxlen=500)
+    n_valid = len(texts) // 5                                                          # 20% for validation
+    return (TensorDataset(x[n_valid:], labels[n_valid:]), TensorDataset(x[:n_valid], labels[:n_valid]),
+            None, args.steps_per_epoch, None)
+
+
+def _recurrent(args, features: int) -> nn.Module:
+    options = {"dropout": args.dropout, "recurrent_dropout": args.recurrent_dropout}
+    stack, size = [], features
+    for k in range(args.layers):
+        last = k == args.layers - 1
+        layer = LAYERS[args.model](size, args.hidden, return_sequences=not last, **options)
+        stack.append(L.Bidirectional(layer) if args.bidirectional else layer)
+        size = stack[-1].output_size
+    return stack[0] if len(stack) == 1 else L.Stacked(*stack)
+
+
+def build_model(args, features, steps: int) -> nn.Module:
+    if args.dataset == "imdb":
+        body = _recurrent(args, 32) if args.model != "dense" else nn.Sequential(nn.Flatten(), nn.Linear(500 * 32, args.hidden), nn.ReLU())
+        width = body.output_size if args.model != "dense" else args.hidden
+        return nn.Sequential(nn.Embedding(10_000, 32), body, nn.Linear(width, 1), nn.Sigmoid())
+    if args.model == "dense":
+        return nn.Sequential(nn.Flatten(), nn.Linear(steps * features, args.hidden), nn.ReLU(), nn.Linear(args.hidden, 1))
+    return SeriesForecaster(_recurrent(args, features))
+
+
+def run(args: argparse.Namespace) -> int:
+    torch.manual_seed(args.seed)
+    if args.dataset == "imdb":
+        train, valid, features, steps, val_steps = _imdb_datasets(args)
+        steps_in = 500
+    else:
+        train, valid, features, steps, val_steps = _series_datasets(args)
+        steps_in = valid[0][0].shape[0]
+    model = build_model(args, features, steps_in)
+    args.out.mkdir(parents=True, exist_ok=True)
+    callbacks = [ModelCheckpoint(args.out / "checkpoint.pt")]
+    if args.patience:
+        callbacks.append(EarlyStopping(patience=args.patience, restore_best_weights=True))
+    metrics = ["accuracy"] if args.dataset == "imdb" else ["mae"]
+    trainer = Trainer(model, optimizer=args.optimizer, lr=args.lr, loss=args.loss or DEFAULT_LOSS[args.dataset],
+                      metrics=metrics, device=args.device, amp=args.amp, clip_grad_norm=args.clip,
+                      callbacks=callbacks, progress=False if args.quiet else None, seed=args.seed)
+    epochs = 2 if args.quick else args.epochs
+    history = trainer.fit(train, valid, epochs=epochs, batch_size=args.batch_size, steps_per_epoch=steps,
+                          validation_steps=val_steps, resume=args.resume)
+    if trainer.rank == 0:
+        _report(args, history, trainer)
+    return 0
+
+
+def _report(args, history: pd.DataFrame, trainer: Trainer) -> None:
+    write_atomic(args.out / "history.csv", history.to_csv())
+    drawn = plot_history(history, args.out / "history.png")
+    best = history["val_loss"].idxmin() if "val_loss" in history else history.index[-1]
+    summary = {"dataset": args.dataset, "model": args.model, "epochs": int(history.index[-1]),
+               "best_epoch": int(best), "device": str(trainer.device), "quick": args.quick,
+               **{f"best_{k}": float(v) for k, v in history.loc[best].items()}}
+    write_atomic(args.out / "summary.json", json.dumps(summary, indent=1))
+    label = "QUICK (test-sized) run -- " if args.quick else ""
+    print(f"{label}{args.model} on {args.dataset}, {summary['epochs']} epochs on {trainer.device}; best epoch {best}:")
+    print(history.loc[[best]].drop(columns=["lr"]).to_string(float_format=lambda v: f"{v:.5g}"))
+    print(f"saved {args.out / 'checkpoint.pt'}, history.csv" + (", history.png" if drawn else " (no PNG: matplotlib is not installed)"))

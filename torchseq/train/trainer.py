@@ -1,0 +1,265 @@
+"""One training loop for any model (torchseq or plain torch), on CPU or CUDA, alone or under torchrun."""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Union
+
+import pandas as pd
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from tqdm.auto import tqdm
+
+from .._validate import check_choice
+from .callbacks import Callback
+from .checkpoint import rng_state, save_atomic, set_rng_state
+from .registry import LOSSES, METRICS, make_optimizer, resolve
+
+AMP = {None: None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class Trainer:
+    """Fit, evaluate and predict, Keras-style, with PyTorch objects underneath.
+
+    Args:
+        model: any nn.Module mapping a batch's inputs to outputs.
+        optimizer: "rmsprop", "adam", "sgd" (Keras' defaults) or a torch.optim.Optimizer; ``lr`` overrides.
+        loss: "mse", "mae", "binary_crossentropy" (probabilities), "binary_crossentropy_from_logits",
+            "sparse_categorical_crossentropy" (logits) or a callable (prediction, target) -> scalar.
+        metrics: names ("mae", "mse", "accuracy", "accuracy_from_logits") or {name: callable}.
+        device: "cpu", "cuda", a torch.device; default CUDA when available (under torchrun: this rank's GPU).
+        amp: None, "bf16" or "fp16" autocast (fp16 with a gradient scaler on CUDA).
+        clip_grad_norm: clip the global gradient norm to this value before each step.
+        callbacks: :mod:`torchseq.train.callbacks` objects.
+        progress: tqdm bars for epochs and batches; None shows them only on a terminal.
+        seed: seed of the per-epoch shuffling (the order is a function of seed and epoch, so a resumed run
+            replays it).
+
+    Data: a map-style ``Dataset`` of (input, target) pairs (batched and shuffled here, and sharded under
+    torchrun; one with a ``batches(indices, batch_size)`` method, like WindowDataset, is batched by it), or
+    any iterable of (input, target) batches (e.g. ``window_batches`` with ``steps_per_epoch``).
+    Under ``torchrun`` the loop joins the process group (NCCL on GPUs, gloo on CPUs), wraps the model in
+    DistributedDataParallel and gives each rank batch_size / world_size samples of every global batch.
+    """
+
+    def __init__(self, model: nn.Module, optimizer="rmsprop", loss="mse", metrics: Union[Sequence, Dict] = (),
+                 lr: Optional[float] = None, device=None, amp: Optional[str] = None,
+                 clip_grad_norm: Optional[float] = None, callbacks: Sequence[Callback] = (),
+                 progress: Optional[bool] = None, seed: int = 0):
+        self.world_size, self.rank = _init_distributed()
+        self.device = torch.device(device) if device is not None else _default_device(self.rank)
+        self.unwrapped = model.to(self.device)
+        self.model = (nn.parallel.DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)
+                      if self.world_size > 1 else model)
+        self.optimizer = make_optimizer(optimizer, model.parameters(), lr)
+        self.loss_fn = resolve("loss", loss, LOSSES)
+        names = metrics.items() if isinstance(metrics, dict) else [(m, resolve("metric", m, METRICS)) for m in metrics]
+        self.metrics: Dict[str, Callable] = dict(names)
+        self.amp = AMP[check_choice("amp", amp, tuple(AMP))]
+        self.scaler = torch.amp.GradScaler("cuda") if amp == "fp16" and self.device.type == "cuda" else None
+        self.clip_grad_norm = clip_grad_norm
+        self.callbacks: List[Callback] = list(callbacks)
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.seed = seed
+        self.epoch = 0
+        self.history = pd.DataFrame()
+        self.stop_training = False
+
+    # ---- data ---------------------------------------------------------------------------------------
+    def _batches(self, data, batch_size: int, shuffle: bool, steps: Optional[int]):
+        """(iterable of batches, number of batches or None) for this epoch."""
+        if isinstance(data, Dataset) and hasattr(data, "__len__"):
+            if batch_size % self.world_size:
+                raise ValueError(f"batch_size {batch_size} must be divisible by the {self.world_size} processes")
+            sampler = DistributedSampler(data, num_replicas=self.world_size, rank=self.rank, shuffle=shuffle,
+                                         seed=self.seed)
+            sampler.set_epoch(self.epoch)
+            per_rank = batch_size // self.world_size
+            count = math.ceil(len(sampler) / per_rank)
+            if hasattr(data, "batches"):                                              # batched gathers, no per-sample Python
+                loader = data.batches(torch.tensor(list(sampler), dtype=torch.int64), per_rank)
+            else:
+                loader = DataLoader(data, batch_size=per_rank, sampler=sampler)
+            return loader, (count if steps is None else min(steps, count))
+        if isinstance(data, Iterable):
+            return data, steps
+        raise TypeError(f"data must be a Dataset or an iterable of (input, target) batches, got {type(data).__name__}")
+
+    def _to_device(self, batch):
+        x, y = batch
+        return _move(x, self.device), _move(y, self.device)
+
+    def _forward(self, x):
+        context = torch.autocast(self.device.type, dtype=self.amp) if self.amp is not None else nullcontext()
+        with context:
+            return self.model(*x) if isinstance(x, tuple) else self.model(x)
+
+    # ---- one pass -----------------------------------------------------------------------------------
+    def _run_epoch(self, data, batch_size: int, shuffle: bool, steps: Optional[int], train: bool) -> dict:
+        batches, total = self._batches(data, batch_size, shuffle, steps)
+        self.model.train(train)
+        sums = {name: torch.zeros((), dtype=torch.float64, device=self.device) for name in ["loss", *self.metrics]}
+        count = torch.zeros((), dtype=torch.float64, device=self.device)
+        bar = tqdm(total=total, desc=f"epoch {self.epoch + 1}" if train else "validation", leave=False,
+                   disable=not self.progress or self.rank != 0)
+        with torch.set_grad_enabled(train):
+            for b, batch in enumerate(batches):
+                if steps is not None and b >= steps:
+                    break
+                x, y = self._to_device(batch)
+                out = self._forward(x)
+                if out.dtype in (torch.float16, torch.bfloat16):
+                    out = out.float()                                                 # losses in >= float32
+                loss = self.loss_fn(out, y)
+                if train:
+                    self._step(loss, b)
+                n = y.shape[0]
+                sums["loss"] += loss.detach().double() * n
+                for name, fn in self.metrics.items():
+                    sums[name] += fn(out.detach(), y).double() * n
+                count += n
+                bar.update()
+        bar.close()
+        if self.world_size > 1:
+            for t in [*sums.values(), count]:
+                dist.all_reduce(t)
+        return {name: (s / count).item() for name, s in sums.items()}
+
+    def _step(self, loss: torch.Tensor, batch: int) -> None:
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the loss is {loss.item()} at epoch {self.epoch + 1}, batch {batch + 1}; "
+                                     f"training stopped (checkpoints already written are untouched)")
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            loss.backward()
+        if self.clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(self.unwrapped.parameters(), self.clip_grad_norm)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+
+    # ---- public -------------------------------------------------------------------------------------
+    def fit(self, train, valid=None, epochs: int = 1, batch_size: int = 32, shuffle: bool = True,
+            steps_per_epoch: Optional[int] = None, validation_steps: Optional[int] = None,
+            resume: Optional[Union[str, Path]] = None) -> pd.DataFrame:
+        """Train until ``epochs`` (counting any resumed ones) or a callback stops it; returns the history: one
+        row per epoch with loss, the metrics, val_ versions of both, lr and seconds."""
+        if resume is not None:
+            self.load_checkpoint(resume)
+        self.stop_training = False
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        bar = tqdm(total=epochs, initial=self.epoch, desc="training", disable=not self.progress or self.rank != 0)
+        while self.epoch < epochs and not self.stop_training:
+            start = time.perf_counter()
+            logs = self._run_epoch(train, batch_size, shuffle, steps_per_epoch, train=True)
+            if valid is not None:
+                logs.update({f"val_{k}": v for k, v in self.evaluate(valid, batch_size, validation_steps).items()})
+            logs["lr"] = self.optimizer.param_groups[0]["lr"]
+            logs["seconds"] = time.perf_counter() - start
+            self.epoch += 1
+            self.history = pd.concat([self.history, pd.DataFrame([logs], index=pd.Index([self.epoch], name="epoch"))])
+            for cb in self.callbacks:
+                cb.on_epoch_end(self, self.epoch, logs)
+            for cb in self.callbacks:
+                cb.on_epoch_finished(self, self.epoch)
+            bar.update()
+            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "val_loss")})
+        bar.close()
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        return self.history
+
+    def evaluate(self, data, batch_size: int = 32, steps: Optional[int] = None) -> dict:
+        """Mean loss and metrics over ``data`` with the model in eval mode and no gradients."""
+        return self._run_epoch(data, batch_size, shuffle=False, steps=steps, train=False)
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+        self.model.eval()
+        return torch.cat([self._forward(x[i:i + batch_size].to(self.device)).cpu()
+                          for i in range(0, len(x), batch_size)])
+
+    # ---- checkpoints --------------------------------------------------------------------------------
+    def save_checkpoint(self, path: Union[str, Path]) -> None:
+        """Model, optimiser, epoch, history, callbacks and every RNG, written atomically (rank 0 only)."""
+        if self.rank != 0:
+            return
+        save_atomic({"model": self.unwrapped.state_dict(), "optimizer": self.optimizer.state_dict(),
+                     "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+                     "epoch": self.epoch, "history": self.history.to_dict("list"),
+                     "callbacks": [cb.state_dict() for cb in self.callbacks], "rng": rng_state(self.unwrapped)},
+                    path)
+
+    def load_checkpoint(self, path: Union[str, Path]) -> None:
+        """Restore everything save_checkpoint wrote; ``fit`` then continues with the next epoch."""
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        self.unwrapped.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scaler is not None and state["scaler"] is not None:
+            self.scaler.load_state_dict(state["scaler"])
+        self.epoch = state["epoch"]
+        self.history = pd.DataFrame(state["history"], index=pd.Index(range(1, self.epoch + 1), name="epoch"))
+        if len(state["callbacks"]) != len(self.callbacks):
+            raise ValueError(f"{path} holds the state of {len(state['callbacks'])} callbacks, this trainer has "
+                             f"{len(self.callbacks)}: resume with the same callbacks")
+        for cb, cb_state in zip(self.callbacks, state["callbacks"]):
+            cb.load_state_dict(cb_state)
+        set_rng_state(self.unwrapped, state["rng"])
+
+
+def _move(value, device: torch.device):
+    """A tensor, or a tuple/list of inputs (models taking several), onto ``device``."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_move(v, device) for v in value)
+    return value.to(device) if isinstance(value, torch.Tensor) else value
+
+
+def _init_distributed():
+    """(world_size, rank): join the torchrun process group when WORLD_SIZE > 1."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return (dist.get_world_size(), dist.get_rank()) if dist.is_initialized() else (1, 0)
+
+
+def _default_device(rank: int) -> torch.device:
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
+    return torch.device("cpu")
+
+
+def plot_history(history: pd.DataFrame, path: Union[str, Path]) -> bool:
+    """Training vs validation curves of every metric, one panel each, as a PNG; False where matplotlib is
+    missing (nothing written)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    names = [c for c in history.columns if not c.startswith("val_") and c not in ("lr", "seconds")]
+    fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        ax.plot(history.index, history[name], label=f"training {name}")
+        if f"val_{name}" in history:
+            ax.plot(history.index, history[f"val_{name}"], label=f"validation {name}")
+        ax.set_xlabel("epoch")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
