@@ -1,4 +1,4 @@
-"""On a CUDA device: the layers against cuDNN's (float32, TF32 off) and in float64, with states and
+"""On a CUDA device: the layers (fast path) against cuDNN's (float32, TF32 off) and in float64, with states and
 ragged lengths given on the CPU. Skipped where there is no GPU."""
 import pytest
 import torch
@@ -91,3 +91,21 @@ def test_wavenet_fast_equals_slow_on_cuda():
     fast = model.generate(64, batch_size=2, global_cond=g, generator=3)
     slow = model.generate(64, batch_size=2, global_cond=g, generator=3, fast=False)
     assert fast.is_cuda and torch.equal(fast, slow)
+
+
+@pytest.mark.parametrize("make", [lambda: ts.LSTM(6, 8, return_sequences=True, dropout=0.2, recurrent_dropout=0.3),
+                                  lambda: ts.GRU(6, 8, return_sequences=True, recurrent_dropout=0.3),
+                                  lambda: ts.GRU(6, 8, reset_after=True, return_sequences=True, dropout=0.2)])
+def test_fast_path_equals_reference_on_cuda(make):
+    layer = make().to("cuda", torch.float64).train()
+    x = torch.randn(4, 9, 6, device="cuda", dtype=torch.float64, requires_grad=True)
+    results = []
+    for reference in (False, True):
+        torch.cuda.manual_seed(3)
+        with ts.use_reference_path(reference):
+            y = layer(x, lengths=[9, 4, 1, 7])
+        results.append((y, torch.autograd.grad((y * y).sum(), [x, *layer.parameters()])))
+    (y, grads), (y_ref, grads_ref) = results
+    assert_close(y, y_ref, torch.float64, "outputs")
+    for a, b in zip(grads, grads_ref):
+        assert_close(a, b, torch.float64, "gradient")

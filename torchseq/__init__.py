@@ -5,7 +5,8 @@ from .cells.masks import Masks
 from .layers import (GRU, LSTM, RNN, AvgPool1D, Bidirectional, Conv1D, EmbeddingDropout, GlobalAvgPool1D,
                      GlobalMaxPool1D, LayerNormLSTM, MaxPool1D, PeepholeLSTM, RecurrentLayer, SimpleRNN, Stacked,
                      VariationalDropout)
-from . import data, interop, models, train
+from . import data, fast, interop, models, train
+from .fast import use_reference_path
 from .study import record_internals, trace
 from .summary import summary
 from .uncertainty import mc_dropout_predict
@@ -17,5 +18,5 @@ __all__ = [
     "RecurrentLayer", "RNN", "SimpleRNN", "LSTM", "PeepholeLSTM", "GRU", "LayerNormLSTM",
     "Bidirectional", "Stacked", "VariationalDropout", "EmbeddingDropout", "Masks", "mc_dropout_predict",
     "Conv1D", "MaxPool1D", "AvgPool1D", "GlobalMaxPool1D", "GlobalAvgPool1D",
-    "record_internals", "trace", "summary", "interop", "data", "models", "train",
+    "record_internals", "trace", "summary", "interop", "data", "models", "train", "fast", "use_reference_path",
 ]

@@ -8,6 +8,7 @@ import torch
 from .._validate import check_bool, check_generator, check_probability
 from ..cells.base import RecurrentCell
 from ..cells.masks import Masks
+from ..fast.dispatch import fast_path_enabled, has_fast_path, run_fast
 from .base import RecurrentLayer
 from .states import select_state
 from .time import reverse_time, step_mask
@@ -107,6 +108,8 @@ class RNN(RecurrentLayer):
             x = reverse_time(x, lengths)                                # (N, L, F), valid steps reversed
         x = x.transpose(0, 1)                                           # (L, N, F), time first for the loop
         masks = self._masks(x[0], L)
+        if self._fast_path_applies(masks):
+            return run_fast(self.cell, x, state, masks, lengths)
         if isinstance(masks, list):                                     # naive: fresh masks every step
             xp = [self.cell.project_input(x_t, m) for x_t, m in zip(x.unbind(0), masks)]
         else:
@@ -141,6 +144,12 @@ class RNN(RecurrentLayer):
         if record:
             self._trace_sink(self, self._internals(traces, valid, masks, keep_old))
         return outputs, last, state
+
+    def _fast_path_applies(self, masks) -> bool:
+        """The fast path runs unless switched off, or the cell, zoneout, per-step masks or a trace need
+        the readable loop (see :mod:`torchseq.fast.dispatch`)."""
+        return (fast_path_enabled() and has_fast_path(self.cell) and self._trace_sink is None
+                and not any(self.zoneout) and not isinstance(masks, list))
 
     def _internals(self, traces: List[dict], valid, masks: List[Optional[Masks]], keep_old) -> dict:
         """L dicts of (N, H) -> one dict of (N, L, H), zero at padded steps; plus the noise used."""

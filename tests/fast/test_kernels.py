@@ -1,0 +1,100 @@
+"""The fast kernels on their own: gradcheck of each autograd Function (every mask layout, LSTM with a
+final step per sample), which path a layer takes, and mixed precision."""
+import pytest
+import torch
+
+import torchseq as ts
+from torchseq.fast import has_fast_path, use_reference_path
+from torchseq.fast.gru import GRUResetAfterFunction, GRUResetBeforeFunction
+from torchseq.fast.lstm import LSTMFunction
+from torchseq.fast.simple_rnn import SimpleRNNFunction
+from torchseq.study import record_internals
+
+L, N, H = 4, 3, 2
+
+
+def _mask(kind, gates, gen):
+    if kind is None:
+        return None
+    rows = gates if kind == "per_gate" else 1
+    return (torch.rand(rows, N, H, generator=gen, dtype=torch.float64) > 0.3).double() / 0.7
+
+
+def _leaf(*shape, gen):
+    return torch.randn(*shape, generator=gen, dtype=torch.float64).mul_(0.7).requires_grad_()
+
+
+@pytest.mark.parametrize("mask", [None, "shared", "per_gate"])
+@pytest.mark.parametrize("last", [None, [3, 0, 2]])
+def test_gradcheck_lstm(mask, last, gen):
+    last = None if last is None else torch.tensor(last)
+    args = (_leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
+            _mask(mask, 4, gen), last)
+    assert torch.autograd.gradcheck(LSTMFunction.apply, args)
+
+
+@pytest.mark.parametrize("mask", [None, "shared", "per_gate"])
+def test_gradcheck_gru(mask, gen):
+    xp, h0, w = _leaf(L, N, 3 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(3 * H, H, gen=gen)
+    m = _mask(mask, 3, gen)
+    assert torch.autograd.gradcheck(GRUResetAfterFunction.apply, (xp, h0, w, _leaf(3 * H, gen=gen), m))
+    assert torch.autograd.gradcheck(GRUResetBeforeFunction.apply, (xp, h0, w, m))
+
+
+@pytest.mark.parametrize("mask", [None, "shared"])
+@pytest.mark.parametrize("relu", [False, True])
+def test_gradcheck_simple_rnn(mask, relu, gen):
+    xp = _leaf(L, N, H, gen=gen) + (0.05 if relu else 0.0)          # keep relu's kink away from the samples
+    args = (xp.detach().requires_grad_(), _leaf(N, H, gen=gen), _leaf(H, H, gen=gen), _mask(mask, 1, gen), relu)
+    assert torch.autograd.gradcheck(SimpleRNNFunction.apply, args)
+
+
+def _count_steps(layer, x, monkeypatch):
+    calls = []
+    original = type(layer.cell).step
+    monkeypatch.setattr(type(layer.cell), "step", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    layer(x)
+    return len(calls)
+
+
+def test_path_choice(monkeypatch, gen):
+    x = torch.randn(2, 5, 3, generator=gen)
+    lstm = ts.LSTM(3, 4)
+    assert _count_steps(lstm, x, monkeypatch) == 0                               # fast: no per-step cell call
+    with use_reference_path():
+        assert _count_steps(lstm, x, monkeypatch) == 5
+    assert _count_steps(ts.LSTM(3, 4, zoneout=0.1), x, monkeypatch) == 5          # zoneout: readable
+    naive = ts.GRU(3, 4, dropout=0.2, variational=False)
+    assert _count_steps(naive, x, monkeypatch) == 5                               # per-step masks: readable
+    with record_internals(lstm):
+        assert _count_steps(lstm, x, monkeypatch) == 5                            # a trace needs the steps
+    assert not has_fast_path(ts.PeepholeLSTMCell(3, 4))
+    assert not has_fast_path(ts.LayerNormLSTMCell(3, 4))
+    assert not has_fast_path(ts.SimpleRNNCell(3, 4, layer_norm=True))
+    assert has_fast_path(ts.GRUCell(3, 4, reset_after=True)) and has_fast_path(ts.SimpleRNNCell(3, 4))
+
+
+def test_reference_switch_nests_and_restores():
+    from torchseq.fast import fast_path_enabled
+    assert fast_path_enabled()
+    with use_reference_path():
+        assert not fast_path_enabled()
+        with use_reference_path(False):
+            assert fast_path_enabled()
+        assert not fast_path_enabled()
+    assert fast_path_enabled()
+
+
+@pytest.mark.parametrize("make", [lambda: ts.LSTM(8, 16, return_sequences=True),
+                                  lambda: ts.GRU(8, 16, reset_after=True, return_sequences=True),
+                                  lambda: ts.GRU(8, 16, return_sequences=True)])
+def test_bf16_autocast_runs_in_bf16_and_stays_near_float32(make, gen):
+    layer = make()
+    x = torch.randn(4, 20, 8, generator=gen, requires_grad=True)
+    reference = layer(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = layer(x)
+    assert y.dtype == torch.bfloat16
+    assert (y.float() - reference).abs().max() < 0.05                            # bf16 keeps ~3 digits
+    y.float().sum().backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in layer.parameters())

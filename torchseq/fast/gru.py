@@ -1,0 +1,144 @@
+r"""The GRU's fast path in both conventions: the step loop without autograd, BPTT written out.
+
+Reset after (torch.nn, cuDNN), gate order r, z, n; xp_t = W_x x_t + b_x for all t before the loop:
+
+.. math::
+    R_t &= W_h (m \odot h_{t-1}) + b_h                     \quad\text{one product, (N, 3H)} \\
+    r &= \sigma(xp_r + R_r), \quad z = \sigma(xp_z + R_z), \quad n = \tanh(xp_n + r \odot R_n) \\
+    h_t &= z \odot h_{t-1} + (1 - z) \odot n                \quad(\text{computed as } n + z (h_{t-1} - n))
+
+Reset before (Hands-On ML eq. 15-4), xp_t = W_x x_t + b:
+
+.. math::
+    r, z &= \sigma(xp_{r,z} + W_{h,rz} (m_{rz} \odot h_{t-1})), \quad
+    n = \tanh(xp_n + W_{hn} (m_n \odot r \odot h_{t-1})), \quad h_t = z h_{t-1} + (1 - z) n
+
+Backward, t = L-1 .. 0, with dh_t = dL/dh_t: dn = dh (1-z)(1-n^2), dz = dh (h_{t-1} - n) z(1-z),
+and for reset after dR_n = dn r, dr = dn R_n r(1-r); for reset before d(rh) = m_n W_hn^T dn,
+dr = d(rh) h_{t-1} r(1-r). Then dh_{t-1} = dL/dy_{t-1} + z dh_t + m W_h^T [dr, dz, dR_n]
+(reset before: + r d(rh), and W_h^T over the r, z block only). The gradient-independent factors are
+computed for all t before the reverse loop; the weight gradients are one product over all timesteps.
+"""
+from __future__ import annotations
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from .product import MaskedProduct, sigmoid_backward, tanh_backward
+
+
+class GRUResetAfterFunction(torch.autograd.Function):
+    """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), b_h (3H,), mask (1|3, N, H) or None) -> h_t for every t (L, N, H)."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, weight, bias_hh, mask):
+        L, N, H3 = xp.shape
+        H = H3 // 3
+        product = MaskedProduct(weight, mask)
+        rec = bias_hh.expand(L, N, H3).clone()                                         # (L, N, 3H): b_h, then + W_h h
+        acts = torch.empty_like(xp)                                                    # (L, N, 3H): r, z, n
+        hs = xp.new_empty(L, N, H)
+        REC, Hs = rec.unbind(0), hs.unbind(0)
+        X_rz, X_n = xp[..., :2 * H].unbind(0), xp[..., 2 * H:].unbind(0)
+        REC_rz, REC_n = rec[..., :2 * H].unbind(0), rec[..., 2 * H:].unbind(0)
+        A_rz, R, Z, A_n = (acts[..., a:b].unbind(0) for a, b in ((0, 2 * H), (0, H), (H, 2 * H), (2 * H, H3)))
+        h = h0
+        for t in range(L):
+            product.accumulate(REC[t], h)                                              # W_h (m h) + b_h
+            torch.add(X_rz[t], REC_rz[t], out=A_rz[t]).sigmoid_()                     # r, z
+            torch.addcmul(X_n[t], R[t], REC_n[t], out=A_n[t]).tanh_()                 # n = tanh(xp_n + r R_n)
+            torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
+            h = Hs[t]
+        ctx.save_for_backward(acts, rec, hs, h0, weight, mask)
+        return hs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs):
+        acts, rec, hs, h0, weight, mask = ctx.saved_tensors
+        L, N, H3 = acts.shape
+        H = H3 // 3
+        product = MaskedProduct(weight, mask)
+        r, z, n = acts.split(H, dim=-1)                                                # (L, N, H) each
+        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
+        to_dn = tanh_backward(1 - z, n)                                                # dn_pre / dh_t = (1-z)(1-n^2)
+        d_rec = torch.empty_like(acts)                                                 # (L, N, 3H), becomes dL/dR
+        dr, dz, drn = d_rec.split(H, dim=-1)
+        sigmoid_backward(to_dn * rec[..., 2 * H:], r, out=dr)                          # dr_pre / dh_t
+        sigmoid_backward(h_prev - n, z, out=dz)                                        # dz_pre / dh_t
+        torch.mul(to_dn, r, out=drn)                                                   # dR_n / dh_t
+        dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
+        D_REC, DH, Z = d_rec.unbind(0), dh_all.unbind(0), z.unbind(0)
+        D_REC3 = d_rec.view(L, N, 3, H).unbind(0)
+        for t in range(L - 1, -1, -1):
+            dh = DH[t]
+            if t < L - 1:
+                product.accumulate_back(dh, D_REC[t + 1]).addcmul_(DH[t + 1], Z[t + 1])
+            D_REC3[t].mul_(dh.unsqueeze(1))                                            # dr, dz, dR_n at step t
+        d_h0 = product.back(D_REC[0]).addcmul_(DH[0], Z[0])
+        d_xp = d_rec.clone()
+        torch.mul(to_dn, dh_all, out=d_xp[..., 2 * H:])                                # dxp_n = dn_pre
+        d_weight = product.weight_grad(d_rec, h_prev)                                  # (3H, H)
+        return d_xp, d_h0, d_weight, d_rec.sum((0, 1)), None
+
+
+class GRUResetBeforeFunction(torch.autograd.Function):
+    """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), mask (1|3, N, H) or None) -> h_t for every t (L, N, H)."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, weight, mask):
+        L, N, H3 = xp.shape
+        H = H3 // 3
+        p_rz, p_n = _products(weight, mask)
+        a_rz = xp[..., :2 * H].clone()                                                 # (L, N, 2H): xp_rz, then r, z
+        a_n = xp[..., 2 * H:].clone()                                                  # (L, N, H): xp_n, then n
+        rh, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # r h_{t-1}, h_t
+        A_rz, A_n, RH, Hs = a_rz.unbind(0), a_n.unbind(0), rh.unbind(0), hs.unbind(0)
+        R, Z = a_rz[..., :H].unbind(0), a_rz[..., H:].unbind(0)
+        h = h0
+        for t in range(L):
+            p_rz.accumulate(A_rz[t], h).sigmoid_()                                     # r, z
+            torch.mul(R[t], h, out=RH[t])                                              # r h_{t-1}
+            p_n.accumulate(A_n[t], RH[t]).tanh_()                                      # n
+            torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
+            h = Hs[t]
+        ctx.save_for_backward(a_rz, a_n, rh, hs, h0, weight, mask)
+        return hs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs):
+        a_rz, n, rh, hs, h0, weight, mask = ctx.saved_tensors
+        L, N, H = n.shape
+        p_rz, p_n = _products(weight, mask)
+        r, z = a_rz.split(H, dim=-1)
+        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
+        d_n = tanh_backward(1 - z, n)                                                  # becomes dn_pre
+        d_rz = torch.empty_like(a_rz)                                                  # (L, N, 2H), becomes dr, dz
+        dr, dz = d_rz.split(H, dim=-1)
+        to_dr = sigmoid_backward(h_prev, r)                                            # dr_pre / d(rh) = h r(1-r)
+        sigmoid_backward(h_prev - n, z, out=dz)                                        # dz_pre / dh_t
+        D_N, D_RZ, DR, DZ = d_n.unbind(0), d_rz.unbind(0), dr.unbind(0), dz.unbind(0)
+        dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
+        TO_DR, R, Z, DH = to_dr.unbind(0), r.unbind(0), z.unbind(0), dh_all.unbind(0)
+        dh = DH[L - 1]                                                                 # dL/dh_t, t = L-1
+        for t in range(L - 1, -1, -1):
+            D_N[t].mul_(dh)                                                            # dn_pre
+            d_rh = p_n.back(D_N[t])                                                    # dL/d(r h_{t-1})
+            torch.mul(d_rh, TO_DR[t], out=DR[t])                                       # dr_pre
+            DZ[t].mul_(dh)                                                             # dz_pre
+            back = p_rz.accumulate_back(DH[t - 1], D_RZ[t]) if t else p_rz.back(D_RZ[t])   # + m W_rz^T [dr, dz]
+            dh = back.addcmul_(dh, Z[t]).addcmul_(d_rh, R[t])                          # dL/dh_{t-1}
+        d_weight = torch.cat([p_rz.weight_grad(d_rz, h_prev), p_n.weight_grad(d_n, rh)])   # (3H, H)
+        return torch.cat([d_rz, d_n], dim=-1), dh, d_weight, None
+
+
+def _products(weight: torch.Tensor, mask):
+    """The reset-before GRU's two products: (r, z) on h_{t-1} and n on r h_{t-1}, each with its masks
+    (per gate: masks 0-1 and 2; shared: the one mask for both)."""
+    H = weight.shape[1]
+    if mask is None:
+        return MaskedProduct(weight[:2 * H], None), MaskedProduct(weight[2 * H:], None)
+    if mask.shape[0] == 1:
+        return MaskedProduct(weight[:2 * H], mask), MaskedProduct(weight[2 * H:], mask)
+    return MaskedProduct(weight[:2 * H], mask[:2]), MaskedProduct(weight[2 * H:], mask[2:])

@@ -1,0 +1,87 @@
+"""The recurrent product W_h (m * h) of the fast path, with its backward, for every dropout layout.
+
+A block of k gates has the weight W (k*H, H) and optionally a variational recurrent mask m, either one
+mask shared by the k gates (1, N, H) or one per gate (k, N, H) (:class:`~torchseq.cells.masks.Masks`).
+Per step the fast kernels need
+
+    forward   a += W (m * h)                        a (N, k*H), in place
+    backward  dh += sum_g m_g * (W_g^T da_g)        da (N, k*H), dh (N, H), in place
+
+and, once per call after the reverse loop, the weight gradient over all timesteps in one product:
+
+    dW_g = sum_t da_{g,t}^T (m_g * h_t)             da (L, N, k*H), h (L, N, H) -> (k*H, H)
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+
+
+class MaskedProduct:
+    """W (k*H, H) and an optional mask (1 or k, N, H), with the three products above."""
+
+    def __init__(self, weight: torch.Tensor, mask: Optional[torch.Tensor]):
+        self.weight = weight
+        self.mask = mask
+        self.k = weight.shape[0] // weight.shape[1]
+        self.per_gate = mask is not None and mask.shape[0] > 1
+        H = weight.shape[1]
+        self.weight_t = weight.t().contiguous()                                        # (H, k*H), laid out once
+        if self.per_gate:
+            self.gate_weights = weight.view(self.k, H, H)                              # (k, H, H), [g] = W_g
+            self.gate_weights_t = self.gate_weights.transpose(1, 2).contiguous()       # (k, H, H), [g] = W_g^T
+
+    def accumulate(self, out: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """out += W (m * h), in place: out (N, k*H), h (N, H). The kernels fill ``out`` with the step's
+        other terms for all t beforehand, so the step is one in-place product (no copy of a base)."""
+        if self.mask is None:
+            return out.addmm_(h, self.weight_t)
+        if not self.per_gate:
+            return out.addmm_(h * self.mask[0], self.weight_t)
+        products = torch.bmm(h * self.mask, self.gate_weights_t)                      # (k, N, H)
+        N, H = h.shape
+        out.view(N, self.k, H).add_(products.transpose(0, 1))                         # (N, k, H) += (N, k, H)
+        return out
+
+    def accumulate_back(self, out: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
+        """out += sum_g m_g * (W_g^T da_g), in place: da (N, k*H), out (N, H) (prefilled with dL/dy_t)."""
+        if self.mask is None:
+            return out.addmm_(da, self.weight)
+        return out.add_(self.back(da))
+
+    def back(self, da: torch.Tensor) -> torch.Tensor:
+        """sum_g m_g * (W_g^T da_g): da (N, k*H) -> (N, H)."""
+        if self.mask is None:
+            return torch.mm(da, self.weight)
+        if not self.per_gate:
+            return torch.mm(da, self.weight).mul_(self.mask[0])                        # (N, H)
+        N, H = da.shape[0], self.weight.shape[1]
+        per_gate = torch.bmm(da.view(N, self.k, H).transpose(0, 1), self.gate_weights)   # (k, N, H)
+        return (per_gate * self.mask).sum(0)                                           # (N, H)
+
+    def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """sum over t and samples of da_g^T (m_g * h): da (L, N, k*H), h (L, N, H) -> (k*H, H)."""
+        H = h.shape[-1]
+        if self.mask is None:
+            return da.reshape(-1, da.shape[-1]).t().mm(h.reshape(-1, H))               # (k*H, L*N) @ (L*N, H)
+        if not self.per_gate:
+            return da.reshape(-1, da.shape[-1]).t().mm((h * self.mask[0]).reshape(-1, H))
+        L, N = h.shape[:2]
+        hm = (h.unsqueeze(0) * self.mask.unsqueeze(1)).reshape(self.k, L * N, H)      # (k, L*N, H)
+        dg = da.reshape(L * N, self.k, H).permute(1, 2, 0)                             # (k, H, L*N)
+        return torch.bmm(dg, hm).reshape(self.k * H, H)                                # (k, H, H) -> (k*H, H)
+
+
+def sigmoid_backward(x: torch.Tensor, s: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """x * s * (1 - s) in one pass: the derivative of sigmoid at the output s, times x."""
+    if out is None:
+        return torch.ops.aten.sigmoid_backward(x, s)
+    return torch.ops.aten.sigmoid_backward.grad_input(x, s, grad_input=out)
+
+
+def tanh_backward(x: torch.Tensor, y: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """x * (1 - y^2) in one pass: the derivative of tanh at the output y, times x."""
+    if out is None:
+        return torch.ops.aten.tanh_backward(x, y)
+    return torch.ops.aten.tanh_backward.grad_input(x, y, grad_input=out)

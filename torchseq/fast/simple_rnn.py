@@ -1,0 +1,48 @@
+r"""The simple recurrent neuron's fast path (Hands-On ML eq. 15-2, tanh or relu, without layer norm).
+
+Forward h_t = phi(xp_t + W_h (m h_{t-1})), xp_t = W_x x_t + b for all t before the loop. Backward,
+t = L-1 .. 0: da_t = dh_t phi'(a_t) -- 1 - h_t^2 for tanh, [h_t > 0] for relu, both read off h_t (ATen's
+one-pass tanh_backward / threshold_backward) -- and dh_{t-1} = dL/dy_{t-1} + m W_h^T da_t; dW_h = sum_t da_t^T (m h_{t-1}) in one product.
+"""
+from __future__ import annotations
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from .product import MaskedProduct, tanh_backward
+
+
+class SimpleRNNFunction(torch.autograd.Function):
+    """(xp (L, N, H), h0 (N, H), W_h (H, H), mask (1, N, H) or None, relu: bool) -> h_t for every t (L, N, H)."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, weight, mask, relu):
+        product = MaskedProduct(weight, mask)
+        hs = xp.clone()                                                                # (L, N, H): xp_t, then h_t
+        Hs = hs.unbind(0)
+        h = h0
+        for t in range(xp.shape[0]):
+            a = product.accumulate(Hs[t], h)                                           # a_t = xp_t + W_h (m h)
+            h = a.relu_() if relu else a.tanh_()                                       # h_t = phi(a_t)
+        ctx.relu = relu
+        ctx.save_for_backward(hs, h0, weight, mask)
+        return hs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs):
+        hs, h0, weight, mask = ctx.saved_tensors
+        product = MaskedProduct(weight, mask)
+        da = torch.empty_like(hs)                                                      # dL/da_t
+        dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
+        DA, DH, Hs = da.unbind(0), dh_all.unbind(0), hs.unbind(0)
+        L = hs.shape[0]
+        dh = DH[L - 1]
+        for t in range(L - 1, -1, -1):
+            if ctx.relu:
+                torch.ops.aten.threshold_backward.grad_input(dh, Hs[t], 0, grad_input=DA[t])   # dh [h_t > 0]
+            else:
+                tanh_backward(dh, Hs[t], out=DA[t])                                    # dh (1 - h_t^2)
+            dh = product.accumulate_back(DH[t - 1], DA[t]) if t else product.back(DA[t])   # dL/dh_{t-1}
+        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
+        return da, dh, product.weight_grad(da, h_prev), None, None
