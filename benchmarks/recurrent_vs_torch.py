@@ -1,63 +1,164 @@
-"""Time torchseq's readable recurrent layers against torch.nn in the same run.
+"""torchseq's recurrent layers against torch.nn in the same run: the fast path (default), the readable
+reference path, and torch.nn (cuDNN on a GPU, oneDNN/MKL on a CPU), all with the same weights.
 
 Forward and backward are timed separately (synchronising the device around each), after warm-up, over
-``--repeats`` runs taken in turn with torch.nn's (round-robin); the table reports medians and the
-interquartile range. torch.nn's module and
-torchseq's copy of it (``from_torch``: same weights, same math; the GRU is the reset-after form) see the
-same input. Results go to ``--out`` as JSON and a markdown table with the machine and versions.
+``--repeats`` runs taken in turn (round-robin); medians and interquartile ranges. For each configuration:
+LSTM and GRU (reset-after, torch.nn's form) in float32, and on CUDA also under bf16 autocast; the fast
+path with dropout = recurrent_dropout = 0.25 against itself without; the peephole and layer-norm LSTMs
+against the plain LSTM; and the training step's memory -- the bytes autograd saves for backward (any
+device) and, on CUDA, the peak allocated memory. Results: JSON, a markdown table and a PNG of the ratios.
 
-    python benchmarks/recurrent_baseline.py            # the four configurations of issue 6
-    python benchmarks/recurrent_baseline.py --quick    # small shapes, well under a minute on a CPU
+    python benchmarks/recurrent_vs_torch.py            # the four configurations of issue 6
+    python benchmarks/recurrent_vs_torch.py --quick    # small shapes, under a minute on a CPU
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from timing import bench_main, cell, measured_on, stats, time_modules
+from timing import bench_main, cell, measured_on, plot_ratios, stats, time_modules
+import torchseq as ts
+from torchseq.fast import use_reference_path
 from torchseq.interop import from_torch
 
 # (T, N, C, H): time steps, batch, input features, hidden units.
 CONFIGS = [(100, 64, 512, 512), (100, 64, 64, 128), (500, 32, 32, 32), (1000, 8, 256, 256)]
-QUICK_CONFIGS = [(50, 16, 32, 32), (100, 64, 64, 128)]
+QUICK_CONFIGS = [(50, 16, 32, 32), (100, 32, 64, 64)]
 KINDS = {"LSTM": nn.LSTM, "GRU": nn.GRU}
 
 
+class ReferencePath(nn.Module):
+    """The wrapped layer, run on the readable path (the backward follows the graph that path built)."""
+
+    def __init__(self, layer: nn.Module):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        with use_reference_path():
+            return self.layer(x)
+
+
+class Autocast(nn.Module):
+    """The wrapped module under bf16 autocast."""
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x):
+        with torch.autocast(x.device.type, dtype=torch.bfloat16):
+            return self.module(x)
+
+
+def saved_bytes(module: nn.Module, x: torch.Tensor) -> int:
+    """Bytes of the tensors autograd keeps for the backward of one training step (distinct storages)."""
+    storages = {}
+
+    def pack(t):
+        storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = module(x)
+    del out
+    return sum(storages.values())
+
+
+def peak_cuda_bytes(module: nn.Module, x: torch.Tensor) -> int:
+    torch.cuda.synchronize(x.device)
+    torch.cuda.reset_peak_memory_stats(x.device)
+    base = torch.cuda.memory_allocated(x.device)
+    out = module(x)
+    (out[0] if isinstance(out, tuple) else out).sum().backward()
+    torch.cuda.synchronize(x.device)
+    module.zero_grad(set_to_none=True)
+    return torch.cuda.max_memory_allocated(x.device) - base
+
+
+def _ratio(times, a, b):
+    total = {k: [f + g for f, g in zip(*times[k])] for k in (a, b)}
+    return stats(total[a])["median_ms"] / stats(total[b])["median_ms"]
+
+
 def run(configs, repeats: int, warmup: int, device: torch.device):
+    # Denormal floats: with the loss on the last output, gradients vanish over hundreds of steps into
+    # subnormal numbers, which are 5-10x slower on x86 CPUs. oneDNN's LSTM flushes them in its kernel; here
+    # every module runs with flush-to-zero, so all are timed on normal numbers alike.
+    torch.set_flush_denormal(True)
     rows = []
     for (T, N, C, H) in configs:
+        x = torch.randn(N, T, C, device=device, requires_grad=True)                  # (N, L, F)
         for kind, cls in KINDS.items():
             torch.manual_seed(0)
             reference = cls(C, H, batch_first=True, device=device)
-            ours = from_torch(reference)
-            x = torch.randn(N, T, C, device=device, requires_grad=True)     # (N, L, F)
+            fast = from_torch(reference)
+            modules = {"torch.nn": reference, "torchseq": fast, "readable": ReferencePath(fast)}
+            if device.type == "cuda":
+                modules.update({"torch.nn bf16": Autocast(reference), "torchseq bf16": Autocast(fast)})
+            times = time_modules(modules, x, repeats, warmup)
             result = {"kind": kind, "T": T, "N": N, "C": C, "H": H}
-            times = time_modules({"torch.nn": reference, "torchseq": ours}, x, repeats, warmup)
             for name, (fwd, bwd) in times.items():
                 result[name] = {"forward": stats(fwd), "backward": stats(bwd),
                                 "total": stats([f + b for f, b in zip(fwd, bwd)])}
-            result["ratio_total"] = result["torchseq"]["total"]["median_ms"] / result["torch.nn"]["total"]["median_ms"]
+            result["ratio"] = _ratio(times, "torchseq", "torch.nn")
+            result["ratio_readable"] = _ratio(times, "readable", "torch.nn")
+            if device.type == "cuda":
+                result["ratio_bf16"] = _ratio(times, "torchseq bf16", "torch.nn bf16")
+                result["peak_bytes"] = {"torch.nn": peak_cuda_bytes(reference, x), "torchseq": peak_cuda_bytes(fast, x)}
+            result["saved_bytes"] = {"torch.nn": saved_bytes(reference, x), "torchseq": saved_bytes(fast, x)}
+            layer = getattr(ts, kind)
+            plain = layer(C, H, device=device)
+            dropped = layer(C, H, dropout=0.25, recurrent_dropout=0.25, device=device)
+            dropped.load_state_dict(plain.state_dict())
+            result["ratio_dropout"] = _ratio(time_modules({"with": dropped, "without": plain}, x, repeats, warmup),
+                                             "with", "without")
+            if kind == "LSTM":
+                variants = {"LSTM": plain, "PeepholeLSTM": ts.PeepholeLSTM(C, H, device=device),
+                            "LayerNormLSTM": ts.LayerNormLSTM(C, H, device=device)}
+                vt = time_modules(variants, x, repeats, warmup)
+                result["ratio_peephole"] = _ratio(vt, "PeepholeLSTM", "LSTM")
+                result["ratio_layer_norm"] = _ratio(vt, "LayerNormLSTM", "LSTM")
             rows.append(result)
-            print(f"{kind:<5} T={T:<5} N={N:<3} C={C:<4} H={H:<4} torch.nn "
-                  f"{result['torch.nn']['total']['median_ms']:9.2f} ms  torchseq "
-                  f"{result['torchseq']['total']['median_ms']:9.2f} ms  ratio {result['ratio_total']:.2f}x", flush=True)
+            print(f"{kind:<5} T={T:<5} N={N:<3} C={C:<4} H={H:<4} torch.nn {result['torch.nn']['total']['median_ms']:9.2f} ms"
+                  f"  torchseq {result['torchseq']['total']['median_ms']:9.2f} ms  ratio {result['ratio']:.2f}x"
+                  f"  (readable {result['ratio_readable']:.2f}x, dropout {result['ratio_dropout']:.2f}x)", flush=True)
     return rows
 
 
 def markdown(rows, info: dict, repeats: int) -> str:
-    lines = [measured_on(info) + f"; forward and backward, median (IQR) of {repeats} runs, ms.",
-             "", "| layer | T | N | C | H | torch.nn fwd | torch.nn bwd | torchseq fwd | torchseq bwd | ratio fwd+bwd |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-
+    cuda = "ratio_bf16" in rows[0]
+    lines = [measured_on(info) + f"; forward and backward, median (IQR) of {repeats} runs, ms. Ratios are "
+             "fwd+bwd medians, torchseq / torch.nn (fast path unless marked readable). Denormals flushed to zero "
+             "for every module (torch.set_flush_denormal).", "",
+             "| layer | T | N | C | H | torch.nn fwd | torch.nn bwd | torchseq fwd | torchseq bwd | ratio | readable ratio"
+             + (" | bf16 ratio" if cuda else "") + " |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | ---" if cuda else "") + " |"]
     for r in rows:
         a, b = r["torch.nn"], r["torchseq"]
         lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {cell(a['forward'])} | "
-                     f"{cell(a['backward'])} | {cell(b['forward'])} | {cell(b['backward'])} | {r['ratio_total']:.2f}x |")
-    return "\n".join(lines) + "\n"
+                     f"{cell(a['backward'])} | {cell(b['forward'])} | {cell(b['backward'])} | **{r['ratio']:.2f}x** | "
+                     f"{r['ratio_readable']:.2f}x" + (f" | {r['ratio_bf16']:.2f}x" if cuda else "") + " |")
+    lines += ["", "| layer | T | N | C | H | dropout 0.25/0.25 vs none | peephole / LSTM | layer-norm / LSTM | "
+              "saved for backward, torchseq / torch.nn" + (" | peak CUDA memory, torchseq / torch.nn" if cuda else "") + " |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | ---" if cuda else "") + " |"]
+    for r in rows:
+        saved = r["saved_bytes"]
+        extra = (f" | {r['peak_bytes']['torchseq'] / r['peak_bytes']['torch.nn']:.2f}x" if cuda else "")
+        lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {r['ratio_dropout']:.2f}x | "
+                     f"{r.get('ratio_peephole', float('nan')):.2f}x | {r.get('ratio_layer_norm', float('nan')):.2f}x | "
+                     f"{saved['torchseq'] / 2**20:.1f} / {saved['torch.nn'] / 2**20:.1f} MiB{extra} |")
+    return "\n".join(lines).replace("| nanx | nanx |", "| - | - |") + "\n"
+
+
+def plot(rows, path):
+    return plot_ratios(path, [f"{r['kind']}\n{r['T']}/{r['N']}/{r['C']}/{r['H']}" for r in rows],
+                       {"fast path": [r["ratio"] for r in rows], "readable path": [r["ratio_readable"] for r in rows]},
+                       "torchseq / torch.nn, forward + backward (T/N/C/H)")
 
 
 def main() -> None:
-    bench_main(__doc__, "recurrent_baseline", run, markdown, CONFIGS, QUICK_CONFIGS)
+    bench_main(__doc__, "recurrent_vs_torch", run, markdown, CONFIGS, QUICK_CONFIGS, plot=plot)
 
 
 if __name__ == "__main__":

@@ -75,9 +75,10 @@ def measured_on(info: dict) -> str:
             + (f", cuDNN {info['cudnn']}" if "cudnn" in info else ""))
 
 
-def bench_main(description: str, name: str, run, markdown, configs, quick_configs) -> None:
+def bench_main(description: str, name: str, run, markdown, configs, quick_configs, plot=None) -> None:
     """The command line every benchmark script shares: --quick, --repeats, --warmup, --device, --out;
-    results to <out>/<name>_<device>[_quick].json and .md, the table printed last."""
+    results to <out>/<name>_<device>[_quick].json and .md (and .png from ``plot(rows, path)`` when given and
+    matplotlib is installed), the table printed last."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small shapes only")
     parser.add_argument("--repeats", type=int, default=20)
@@ -95,4 +96,30 @@ def bench_main(description: str, name: str, run, markdown, configs, quick_config
     write_atomic(args.out / f"{stem}.json", json.dumps({"machine": info, "repeats": args.repeats, "rows": rows}, indent=1))
     table = markdown(rows, info, args.repeats)
     write_atomic(args.out / f"{stem}.md", table)
+    if plot is not None and not plot(rows, args.out / f"{stem}.png"):
+        print("(no PNG: matplotlib is not installed)")
     print("\n" + table)
+
+
+def plot_ratios(path, labels, series: dict, title: str) -> bool:
+    """Grouped bars of ratios (one group per label, one bar per series) with a line at 1; False without
+    matplotlib."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(labels)), 4))
+    width = 0.8 / len(series)
+    for k, (name, values) in enumerate(series.items()):
+        ax.bar([i + k * width for i in range(len(labels))], values, width, label=name)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))], labels, fontsize=8)
+    ax.set_ylabel("time ratio (lower is faster)")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True

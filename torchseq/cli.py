@@ -9,7 +9,7 @@ from typing import List, Optional
 from ._io import write_atomic
 from .train import command as train_command
 
-BENCHMARKS = ("recurrent_baseline", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
+BENCHMARKS = ("recurrent_vs_torch", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
 
 
 def build_parser() -> argparse.ArgumentParser:
