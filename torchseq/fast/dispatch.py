@@ -65,7 +65,6 @@ def run_fast(cell, x: torch.Tensor, state, masks: Optional[Masks], lengths: Opti
     the custom Functions take it from xp (L, N, G*H) on.
     """
     L, N, _ = x.shape
-    H = cell.hidden_size
     xp = cell.project_input(x, masks).reshape(L, N, -1)                               # (L, N, G, H) -> (L, N, G*H)
     weight = cell.recurrent_weight(masks)                                              # W_h or its DropConnect copy
     mask = None if masks is None else masks.recurrent                                  # (G | 1, N, H) or None

@@ -25,8 +25,6 @@ organisation of cuDNN's and haste's LSTM backward.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 from torch.autograd.function import once_differentiable
 

@@ -1,7 +1,6 @@
 """Checkpoints written atomically, holding everything an interrupted run needs to finish as if it never stopped."""
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 from typing import Dict, Union
