@@ -1,6 +1,8 @@
 """The fast path equals the readable reference path: outputs, final states and every gradient, in float64
 within 1e-10 (float32 within 1e-5), for every cell it implements and every option it accepts -- dropout
 masks drawn from the same seed, lengths, go_backwards, initial states, Bidirectional and Stacked."""
+import copy
+
 import pytest
 import torch
 
@@ -12,7 +14,11 @@ from torchseq.layers.states import state_tensors
 KINDS = {
     "simple_tanh": lambda F, H, **o: ts.SimpleRNN(F, H, **o),
     "simple_relu": lambda F, H, **o: ts.SimpleRNN(F, H, activation="relu", **o),
+    "simple_layer_norm": lambda F, H, **o: ts.SimpleRNN(F, H, layer_norm=True, **o),
+    "simple_layer_norm_relu": lambda F, H, **o: ts.SimpleRNN(F, H, activation="relu", layer_norm=True, **o),
     "lstm": lambda F, H, **o: ts.LSTM(F, H, **o),
+    "peephole_lstm": lambda F, H, **o: ts.PeepholeLSTM(F, H, **o),
+    "layer_norm_lstm": lambda F, H, **o: ts.LayerNormLSTM(F, H, **o),
     "gru_reset_before": lambda F, H, **o: ts.GRU(F, H, **o),
     "gru_reset_after": lambda F, H, **o: ts.GRU(F, H, reset_after=True, **o),
 }
@@ -72,18 +78,43 @@ def test_fast_equals_reference_float64(kind, option, gen):
         assert_close(a, b, torch.float64, f"{kind}/{option} gradient {k}")
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_fast_equals_reference_float32(kind, gen):
+def _float32_case(kind, gen):
     layer = KINDS[kind](8, 16, return_sequences=True, return_state=True, dropout=0.2, recurrent_dropout=0.2,
                         generator=3)
     layer.train()
     x = torch.randn(4, 30, 8, generator=gen, requires_grad=True)
-    (fast, fast_grads), (ref, ref_grads) = _run_both(layer, x, gen, lengths=[30, 11, 1, 29])
+    return layer, x, [30, 11, 1, 29]
+
+
+# The layer norms divide by the spread of W_h h, which is tiny at the first steps (h_0 = 0): there float32
+# rounding is amplified in both paths alike, so those kinds are held to the accuracy test below instead.
+CONDITIONED = [k for k in KINDS if "layer_norm" not in k]
+
+
+@pytest.mark.parametrize("kind", CONDITIONED)
+def test_fast_equals_reference_float32(kind, gen):
+    layer, x, lengths = _float32_case(kind, gen)
+    (fast, fast_grads), (ref, ref_grads) = _run_both(layer, x, gen, lengths=lengths)
     for a, b in zip(fast + list(fast_grads), ref + list(ref_grads)):
         assert_close(a, b, torch.float32, kind)
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru_reset_before", "gru_reset_after", "simple_tanh"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_float32_fast_path_as_accurate_as_reference(kind, gen):
+    """Both float32 paths against the float64 readable path: the fast path's error is within twice the
+    readable path's own (plus 1e-6 relative), for every output and gradient."""
+    layer, x, lengths = _float32_case(kind, gen)
+    (fast, fast_grads), (ref, ref_grads) = _run_both(layer, x, gen, lengths=lengths)
+    layer64, x64 = copy.deepcopy(layer).double(), x.detach().double().requires_grad_()
+    (_, _), (truth, truth_grads) = _run_both(layer64, x64, gen, lengths=lengths)
+    for k, (a, b, t) in enumerate(zip(fast + list(fast_grads), ref + list(ref_grads), truth + list(truth_grads))):
+        reference_error = (b.double() - t).abs().max()
+        bound = 2 * reference_error + 1e-6 * (1 + t.abs())
+        assert ((a.double() - t).abs() <= bound).all(), f"{kind} tensor {k}: fast float32 less accurate"
+
+
+@pytest.mark.parametrize("kind", ["lstm", "peephole_lstm", "layer_norm_lstm", "gru_reset_before", "gru_reset_after",
+                                  "simple_tanh", "simple_layer_norm"])
 def test_bidirectional_and_stacked(kind, gen):
     make = KINDS[kind]
     model = ts.Stacked(

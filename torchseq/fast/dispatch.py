@@ -5,12 +5,12 @@ fast path computes the same equations with the loops of :mod:`torchseq.fast` -- 
 all timesteps in one product (by the cell's own ``project_input``, masks included), one recurrent product
 per step, backpropagation through time written out -- and is used by default where it exists:
 
-    cells       SimpleRNNCell (tanh, relu; not layer_norm), LSTMCell, GRUCell (both conventions)
+    cells       every cell of the package: SimpleRNNCell (tanh, relu, with or without layer norm), LSTMCell,
+                PeepholeLSTMCell, LayerNormLSTMCell, GRUCell (both conventions)
     options     variational dropout and recurrent dropout (per-gate or shared masks), DropConnect,
                 lengths, go_backwards, and through them Bidirectional and Stacked
-    otherwise   the readable path: PeepholeLSTMCell, LayerNormLSTMCell, the layer-norm SimpleRNN,
-                zoneout, naive per-step dropout (variational=False), and any run under
-                :func:`torchseq.study.record_internals` (the trace needs the per-step gates).
+    otherwise   the readable path: subclasses of the cells (they may change ``step``), zoneout, naive
+                per-step dropout (variational=False), and any run under :func:`torchseq.study.record_internals` (the trace needs the per-step gates).
 
 ``use_reference_path()`` switches the fast path off (for study and for the tests that compare the two).
 """
@@ -23,11 +23,16 @@ from typing import Iterator, Optional
 import torch
 
 from ..cells.gru import GRUCell
+from ..cells.layer_norm_lstm import LayerNormLSTMCell
 from ..cells.lstm import LSTMCell
 from ..cells.masks import Masks
+from ..cells.peephole_lstm import PeepholeLSTMCell
 from ..cells.simple_rnn import SimpleRNNCell
 from .gru import GRUResetAfterFunction, GRUResetBeforeFunction
+from .layer_norm_lstm import LayerNormLSTMFunction
+from .layer_norm_simple_rnn import LayerNormSimpleRNNFunction
 from .lstm import LSTMFunction
+from .peephole_lstm import PeepholeLSTMFunction
 from .simple_rnn import SimpleRNNFunction
 
 _switch = threading.local()
@@ -53,9 +58,7 @@ def fast_path_enabled() -> bool:
 def has_fast_path(cell) -> bool:
     """Whether the fast path implements this cell's equations (exact classes only: a subclass may change
     ``step``)."""
-    if type(cell) is SimpleRNNCell:
-        return not cell.layer_norm
-    return type(cell) in (LSTMCell, GRUCell)
+    return type(cell) in (SimpleRNNCell, LSTMCell, PeepholeLSTMCell, LayerNormLSTMCell, GRUCell)
 
 
 def run_fast(cell, x: torch.Tensor, state, masks: Optional[Masks], lengths: Optional[torch.Tensor]):
@@ -71,20 +74,17 @@ def run_fast(cell, x: torch.Tensor, state, masks: Optional[Masks], lengths: Opti
     last = None if lengths is None else lengths - 1                                    # (N,) step of each final state
     h0 = state[0] if isinstance(state, tuple) else state
     device_type = x.device.type
-    if torch.is_autocast_enabled(device_type):                                         # run in the projection's dtype
-        dtype = xp.dtype
+    if torch.is_autocast_enabled(device_type):
+        # The whole recurrence runs in autocast's dtype, as torch.nn's LSTM/GRU do under autocast. (The
+        # readable path follows type promotion instead: its products are low precision, but a float32
+        # initial state keeps c_t and h_t in float32.)
+        dtype = torch.get_autocast_dtype(device_type)
+        xp = xp.to(dtype)
         h0, weight = h0.to(dtype), weight.to(dtype)
         mask = None if mask is None else mask.to(dtype)
         state = tuple(s.to(dtype) for s in state) if isinstance(state, tuple) else h0
     with torch.autocast(device_type, enabled=False):
-        if type(cell) is LSTMCell:
-            hs, c_last = LSTMFunction.apply(xp, h0, state[1], weight, mask, last)       # (L, N, H), (N, H)
-        elif type(cell) is GRUCell and cell.reset_after:
-            hs = GRUResetAfterFunction.apply(xp, h0, weight, cell.bias_hh.to(xp.dtype), mask)
-        elif type(cell) is GRUCell:
-            hs = GRUResetBeforeFunction.apply(xp, h0, weight, mask)
-        else:
-            hs = SimpleRNNFunction.apply(xp, h0, weight, mask, cell.activation == "relu")
+        hs, c_last = _kernel(cell, xp, h0, state, weight, mask, last)                  # (L, N, H), (N, H) or None
     if lengths is None:
         last_h = hs[-1]                                                                # (N, H)
         outputs = hs.transpose(0, 1)                                                   # (N, L, H)
@@ -92,5 +92,31 @@ def run_fast(cell, x: torch.Tensor, state, masks: Optional[Masks], lengths: Opti
         last_h = hs[last, torch.arange(N, device=x.device)]                            # (N, H), each sample's last valid
         valid = torch.arange(L, device=x.device).unsqueeze(1) < lengths.unsqueeze(0)   # (L, N)
         outputs = hs.masked_fill(~valid.unsqueeze(2), 0.0).transpose(0, 1)            # (N, L, H), zero past lengths
-    final = (last_h, c_last) if type(cell) is LSTMCell else last_h
+    final = last_h if c_last is None else (last_h, c_last)
     return outputs, last_h, final
+
+
+def _kernel(cell, xp, h0, state, weight, mask, last):
+    """The cell's autograd Function on xp (L, N, G*H) -> (h_t for every t (L, N, H), c at ``last`` or None).
+    Parameters beyond W_h run in xp's dtype (that of the projection, under autocast)."""
+    def own(*params):
+        return tuple(p.to(xp.dtype) for p in params)
+
+    kind = type(cell)
+    if kind is LSTMCell:
+        return LSTMFunction.apply(xp, h0, state[1], weight, mask, last)
+    if kind is PeepholeLSTMCell:
+        peepholes = own(cell.weight_ci, cell.weight_cf, cell.weight_co)
+        return PeepholeLSTMFunction.apply(xp, h0, state[1], weight, *peepholes, mask, last)
+    if kind is LayerNormLSTMCell:
+        norms = own(cell.ln_hh_weight, cell.ln_c_weight, cell.ln_c_bias)
+        return LayerNormLSTMFunction.apply(xp, h0, state[1], weight, *norms, cell.layer_norm_eps, mask, last)
+    if kind is GRUCell and cell.reset_after:
+        return GRUResetAfterFunction.apply(xp, h0, weight, *own(cell.bias_hh), mask), None
+    if kind is GRUCell:
+        return GRUResetBeforeFunction.apply(xp, h0, weight, mask), None
+    relu = cell.activation == "relu"
+    if cell.layer_norm:
+        return LayerNormSimpleRNNFunction.apply(xp, h0, weight, *own(cell.ln_weight, cell.ln_bias), mask, relu,
+                                                cell.layer_norm_eps), None
+    return SimpleRNNFunction.apply(xp, h0, weight, mask, relu), None

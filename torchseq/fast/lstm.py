@@ -64,43 +64,77 @@ class LSTMFunction(torch.autograd.Function):
         L, N, H4 = acts.shape
         H = H4 // 4
         product = MaskedProduct(weight, mask)
-        d_hs = torch.zeros_like(hs) if d_hs is None else d_hs.contiguous()
-        d_c_last = torch.zeros_like(c0) if d_c_last is None else d_c_last
         i, f, _, o = acts.split(H, dim=-1)                                             # (L, N, H) each
-        c_prev = torch.cat([c0.unsqueeze(0), cs[:-1]])                                 # (L, N, H)
-        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
-        # Factors independent of the incoming gradient, for all t at once; sigmoid_backward(x, s) = x s(1-s)
-        # and tanh_backward(x, y) = x (1-y^2) are ATen's one-pass derivative kernels.
+        c_prev, h_prev = previous(c0, cs), previous(h0, hs)                            # (L, N, H) each
         tanh_cs = torch.tanh(cs)                                                       # recomputed, not stored
-        to_dc = _tanh_backward(o, tanh_cs)                                             # dc/dh: o (1 - tanh^2 c)
-        da = torch.empty_like(acts)                                                    # (L, N, 4H), becomes dL/da
-        da_i, da_f, da_g, da_o = da.split(H, dim=-1)
-        _sigmoid_backward(g, i, out=da_i)                                              # g i(1-i)
-        _sigmoid_backward(c_prev, f, out=da_f)                                         # c_{t-1} f(1-f)
-        _tanh_backward(i, g, out=da_g)                                                 # i (1-g^2)
-        _sigmoid_backward(tanh_cs, o, out=da_o)                                        # tanh(c) o(1-o)
-        d_c_steps = None
-        if last is not None:                                                           # dL/dc_last enters at its step
-            d_c_steps = torch.zeros_like(cs)
-            d_c_steps[last, torch.arange(N, device=cs.device)] = d_c_last
-        dh_all = d_hs.clone()                                                          # dL/dy_t, then + the recurrence
-        DA, DH, TO_DC, Fg = da.unbind(0), dh_all.unbind(0), to_dc.unbind(0), f.unbind(0)
-        DA_cell = da.view(L, N, 4, H)[:, :, :3].unbind(0)                              # L x (N, 3, H): i, f, g
-        DA_o = da_o.unbind(0)
-        carry = d_c_last if last is None else None                                     # dL/dc_{t+1} f_{t+1} source
-        for t in range(L - 1, -1, -1):
-            dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DA[t + 1])    # dL/dh_t
-            dc = dh * TO_DC[t]                                                         # dL/dc_t
-            if t < L - 1:
-                dc.addcmul_(carry, Fg[t + 1])
-            elif last is None:
-                dc.add_(carry)
-            if d_c_steps is not None:
-                dc.add_(d_c_steps[t])
-            DA_cell[t].mul_(dc.unsqueeze(1))                                           # da_i, da_f, da_g
-            DA_o[t].mul_(dh)                                                           # da_o
-            carry = dc
-        d_h0 = product.back(DA[0])                                                     # (N, H)
-        d_c0 = carry * Fg[0]
+        to_dc = _tanh_backward(o, tanh_cs)                                             # dh/dc: o (1 - tanh^2 c)
+        da = gate_factors(acts, g, c_prev, tanh_cs)                                    # (L, N, 4H), becomes dL/da
+        carry = backward_through_time(product, da, d_hs, to_dc, f, d_c_last, last)     # dL/dc_0
+        d_h0 = product.back(da[0])                                                     # (N, H)
+        d_c0 = carry * f[0]
         d_weight = product.weight_grad(da, h_prev)                                     # (4H, H), one product
         return da, d_h0, d_c0, d_weight, None, None
+
+
+def previous(first: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
+    """The value before each step: first (N, H), steps (L, N, H) -> (first, steps_0, .., steps_{L-2})."""
+    return torch.cat([first.unsqueeze(0), steps[:-1]])                                 # (L, N, H)
+
+
+def gate_factors(acts: torch.Tensor, g: torch.Tensor, c_prev: torch.Tensor, tanh_out: torch.Tensor) -> torch.Tensor:
+    """The LSTM family's gradient-independent factors for all t at once, as (L, N, 4H) in gate order:
+    g i(1-i), c_{t-1} f(1-f), i (1-g^2) (each d a / d c_t) and tanh(.) o(1-o) (d a_o / d h_t), with
+    ``tanh_out`` the tanh that o multiplies. ATen's one-pass derivative kernels: sigmoid_backward(x, s)
+    = x s(1-s), tanh_backward(x, y) = x (1-y^2)."""
+    H = g.shape[-1]
+    i, f, _, o = acts.split(H, dim=-1)                                                 # (L, N, H) each
+    da = torch.empty_like(acts)                                                        # (L, N, 4H)
+    da_i, da_f, da_g, da_o = da.split(H, dim=-1)
+    _sigmoid_backward(g, i, out=da_i)                                                  # g i(1-i)
+    _sigmoid_backward(c_prev, f, out=da_f)                                             # c_{t-1} f(1-f)
+    _tanh_backward(i, g, out=da_g)                                                     # i (1-g^2)
+    _sigmoid_backward(tanh_out, o, out=da_o)                                           # tanh(.) o(1-o)
+    return da
+
+
+def backward_through_time(product: MaskedProduct, da: torch.Tensor, d_hs, to_dc: torch.Tensor,
+                          carry_factor: torch.Tensor, d_c_last, last) -> torch.Tensor:
+    r"""The reverse loop shared by the LSTM family; returns dL/dc_0 and leaves dL/da_t in ``da``.
+
+    On entry ``da`` (L, N, 4H) holds the gradient-independent factors: for the blocks i, f, g the factor
+    d a / d c_t, for o the factor d a_o / d h_t. ``to_dc`` (L, N, H) is dh_t/dc_t and ``carry_factor``
+    (L, N, H) is dc_t/dc_{t-1}, both total derivatives (through the peepholes where there are any;
+    o (1 - tanh^2 c_t) and f_t for the plain LSTM). Per step t = L-1 .. 0:
+
+    .. math::
+        dh_t &= \partial L/\partial y_t + m \odot W_h^\top da_{t+1}, \qquad
+        dc_t = dh_t \odot \text{to\_dc}_t + dc_{t+1} \odot \text{carry\_factor}_{t+1} \\
+        da_{i,f,g} &\mathrel{*}= dc_t, \qquad da_o \mathrel{*}= dh_t
+
+    d_hs (L, N, H) or None is dL/dy_t; d_c_last (N, H) or None enters at step ``last`` (each sample's
+    final step, (N,)) or at L-1 when ``last`` is None.
+    """
+    L, N, H4 = da.shape
+    H = H4 // 4
+    dh_all = torch.zeros_like(to_dc) if d_hs is None else d_hs.clone()                # dL/dy_t, then + the recurrence
+    DA, DH, TO_DC, CF = da.unbind(0), dh_all.unbind(0), to_dc.unbind(0), carry_factor.unbind(0)
+    DA_cell = da.view(L, N, 4, H)[:, :, :3].unbind(0)                                  # L x (N, 3, H): i, f, g
+    DA_o = da[..., 3 * H:].unbind(0)                                                   # L x (N, H)
+    d_c_steps = None
+    if last is not None and d_c_last is not None:                                      # dL/dc_last enters at its step
+        d_c_steps = torch.zeros_like(to_dc)
+        d_c_steps[last, torch.arange(N, device=da.device)] = d_c_last
+    carry = None                                                                       # dL/dc_{t+1}
+    for t in range(L - 1, -1, -1):
+        dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DA[t + 1])        # dL/dh_t
+        dc = dh * TO_DC[t]                                                             # dL/dc_t
+        if t < L - 1:
+            dc.addcmul_(carry, CF[t + 1])
+        elif last is None and d_c_last is not None:
+            dc.add_(d_c_last)
+        if d_c_steps is not None:
+            dc.add_(d_c_steps[t])
+        DA_cell[t].mul_(dc.unsqueeze(1))                                               # da_i, da_f, da_g
+        DA_o[t].mul_(dh)                                                               # da_o
+        carry = dc
+    return carry

@@ -85,3 +85,10 @@ def tanh_backward(x: torch.Tensor, y: torch.Tensor, out: Optional[torch.Tensor] 
     if out is None:
         return torch.ops.aten.tanh_backward(x, y)
     return torch.ops.aten.tanh_backward.grad_input(x, y, grad_input=out)
+
+
+def activation_backward(dh: torch.Tensor, h: torch.Tensor, relu: bool, out: torch.Tensor) -> torch.Tensor:
+    """dh phi'(a) read off the output h = phi(a), into ``out``: [h > 0] for relu, 1 - h^2 for tanh."""
+    if relu:
+        return torch.ops.aten.threshold_backward.grad_input(dh, h, 0, grad_input=out)
+    return tanh_backward(dh, h, out=out)

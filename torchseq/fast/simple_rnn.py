@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .product import MaskedProduct, tanh_backward
+from .lstm import previous
+from .product import MaskedProduct, activation_backward
 
 
 class SimpleRNNFunction(torch.autograd.Function):
@@ -39,10 +40,7 @@ class SimpleRNNFunction(torch.autograd.Function):
         L = hs.shape[0]
         dh = DH[L - 1]
         for t in range(L - 1, -1, -1):
-            if ctx.relu:
-                torch.ops.aten.threshold_backward.grad_input(dh, Hs[t], 0, grad_input=DA[t])   # dh [h_t > 0]
-            else:
-                tanh_backward(dh, Hs[t], out=DA[t])                                    # dh (1 - h_t^2)
+            activation_backward(dh, Hs[t], ctx.relu, out=DA[t])                        # dh phi'(a_t)
             dh = product.accumulate_back(DH[t - 1], DA[t]) if t else product.back(DA[t])   # dL/dh_{t-1}
-        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
+        h_prev = previous(h0, hs)                                                      # (L, N, H)
         return da, dh, product.weight_grad(da, h_prev), None, None

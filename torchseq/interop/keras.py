@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..cells import GRUCell, LayerNormLSTMCell, LSTMCell, PeepholeLSTMCell, RecurrentCell, SimpleRNNCell
-from ..layers import RNN, Bidirectional, Conv1D, Stacked
+from ..layers import RNN, Bidirectional, Conv1D
 
 Spec = List[Tuple[str, tuple, Callable[[np.ndarray], None]]]
 

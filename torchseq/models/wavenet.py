@@ -120,7 +120,7 @@ class WaveNet(nn.Module):
         """Validate classes x (N, L), global_cond (N,), local_cond (N, L_c, C_l); returns the conditioning
         as (h (N, E) or None, y upsampled to the signal rate (N, >= length, C_l) or None)."""
         if not isinstance(x, torch.Tensor) or x.dtype != torch.int64 or x.dim() != 2:
-            raise TypeError(f"x must be an int64 tensor of classes shaped (N, L), got "
+            raise TypeError("x must be an int64 tensor of classes shaped (N, L), got "
                             + (f"{x.dtype} {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__))
         if x.numel() and (x.min() < 0 or x.max() >= self.quantization_channels):
             raise ValueError(f"x must hold classes in [0, {self.quantization_channels - 1}], got values in "

@@ -1,0 +1,114 @@
+r"""The layer-normalised LSTM's fast path (Ba, Kiros & Hinton 2016 as haste has it;
+:class:`~torchseq.LayerNormLSTMCell`).
+
+Forward, per step t, with xp_t = LN_x(W_x x_t) + b for all t before the loop (the caller's autograd):
+
+.. math::
+    r_t &= W_h (m \odot h_{t-1}), \qquad a_t = xp_t + \gamma_h \odot \hat r_t          \quad\text{(N, 4H)} \\
+    i, f, o &= \sigma(a_{i,f,o}), \quad g = \tanh(a_g), \qquad c_t = f \odot c_{t-1} + i \odot g \\
+    \hat c_t &= \mathrm{LN}_c(c_t) = \gamma_c \odot \widehat{c_t} + \beta_c, \qquad h_t = o \odot \tanh(\hat c_t)
+
+Backward, t = L-1 .. 0 (LN's input gradient from :mod:`torchseq.fast.layer_norm`):
+
+.. math::
+    dh_t &= \partial L/\partial y_t + m \odot W_h^\top dr_{t+1}, \qquad
+    da_o = dh_t \odot \tanh(\hat c_t)\, o (1 - o), \qquad d\hat c_t = dh_t \odot o (1 - \tanh^2 \hat c_t) \\
+    dc_t &= \mathrm{LN}_c'(d\hat c_t) + dc_{t+1} \odot f_{t+1}, \qquad
+    da_{i,f,g} = dc_t \odot (g\, i(1-i),\ c_{t-1} f(1-f),\ i (1-g^2)) \\
+    dr_t &= \mathrm{LN}_h'(da_t)
+
+The factors that do not depend on the incoming gradient are computed for all t before the loop; after
+it, dW_h = sum_t dr_t^T (m h_{t-1}) is one product, and the gains and shift of both norms one reduction
+each over all timesteps. dxp = da.
+"""
+from __future__ import annotations
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
+from .lstm import gate_factors, previous
+from .product import MaskedProduct, tanh_backward
+
+
+class LayerNormLSTMFunction(torch.autograd.Function):
+    """(xp (L, N, 4H), h0, c0 (N, H), W_h (4H, H), gamma_h (4H,), gamma_c, beta_c (H,), eps,
+    mask (1|4, N, H) or None, last (N,) or None) -> (h_t for every t (L, N, H), c at step ``last`` (N, H))."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, c0, weight, gain_h, gain_c, bias_c, eps, mask, last):
+        L, N, H4 = xp.shape
+        H = H4 // 4
+        product = MaskedProduct(weight, mask)
+        acts = xp.clone()                                                              # (L, N, 4H): xp_t, then gates
+        rec = torch.zeros_like(xp)                                                     # (L, N, 4H): r_t = W_h (m h)
+        g_all, cs, c_hats, hs = (xp.new_empty(L, N, H) for _ in range(4))              # (L, N, H) each
+        A, REC = acts.unbind(0), rec.unbind(0)
+        A_g = acts[..., 2 * H:3 * H].unbind(0)
+        I, F, O = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))          # L x (N, H) each
+        G, C, C_hat, Hs = g_all.unbind(0), cs.unbind(0), c_hats.unbind(0), hs.unbind(0)
+        stats_h, stats_c = [], []                                                      # L x (mean, rstd), (N, 1) each
+        h, c = h0, c0
+        for t in range(L):
+            product.accumulate(REC[t], h)                                              # r_t = W_h (m h)
+            r_norm, *stats = layer_norm(REC[t], gain_h, None, eps)                     # gamma_h r-hat
+            stats_h.append(stats)
+            A[t].add_(r_norm)                                                          # a_t = xp_t + LN_h(r_t)
+            torch.tanh(A_g[t], out=G[t])                                               # g, kept apart
+            A[t].sigmoid_()                                                            # i, f, o (g's slot unused)
+            torch.mul(F[t], c, out=C[t]).addcmul_(I[t], G[t])                          # c_t = f c + i g
+            c_norm, *stats = layer_norm(C[t], gain_c, bias_c, eps)                     # LN_c(c_t)
+            stats_c.append(stats)
+            C_hat[t].copy_(c_norm)
+            torch.mul(O[t], torch.tanh(c_norm), out=Hs[t])                             # h_t = o tanh(LN_c(c_t))
+            h, c = Hs[t], C[t]
+        mean_h, rstd_h = (torch.stack(s) for s in zip(*stats_h))                       # (L, N, 1) each
+        mean_c, rstd_c = (torch.stack(s) for s in zip(*stats_c))
+        c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
+        ctx.save_for_backward(acts, rec, g_all, cs, c_hats, hs, mean_h, rstd_h, mean_c, rstd_c, h0, c0, weight,
+                              gain_h, gain_c, bias_c, mask, last)
+        return hs, c_last
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs, d_c_last):
+        (acts, rec, g, cs, c_hats, hs, mean_h, rstd_h, mean_c, rstd_c, h0, c0, weight,
+         gain_h, gain_c, bias_c, mask, last) = ctx.saved_tensors
+        L, N, H4 = acts.shape
+        H = H4 // 4
+        product = MaskedProduct(weight, mask)
+        f = acts[..., H:2 * H]                                                         # (L, N, H)
+        c_prev, h_prev = previous(c0, cs), previous(h0, hs)                            # (L, N, H) each
+        tanh_c_hat = torch.tanh(c_hats)
+        to_dc_hat = tanh_backward(acts[..., 3 * H:], tanh_c_hat)                       # dh/dc-hat: o (1 - tanh^2)
+        da = gate_factors(acts, g, c_prev, tanh_c_hat)                                 # (L, N, 4H), becomes dL/da
+        da_o = da[..., 3 * H:]
+        dh_all = torch.zeros_like(hs) if d_hs is None else d_hs.clone()                # dL/dy_t, then + recurrence
+        if d_c_last is not None:                                                       # dL/dc_last, at its step
+            d_c_steps = torch.zeros_like(cs)
+            steps = torch.full((N,), L - 1, device=cs.device) if last is None else last
+            d_c_steps[steps, torch.arange(N, device=cs.device)] = d_c_last
+        d_c_hat = torch.empty_like(cs)                                                 # dL/dLN_c(c_t)
+        dr = torch.empty_like(rec)                                                     # dL/dr_t
+        DA, DR, DH, DC_hat = da.unbind(0), dr.unbind(0), dh_all.unbind(0), d_c_hat.unbind(0)
+        DA_cell = da.view(L, N, 4, H)[:, :, :3].unbind(0)                              # L x (N, 3, H): i, f, g
+        DA_o, TO_DC_hat, Fg = da_o.unbind(0), to_dc_hat.unbind(0), f.unbind(0)
+        carry = None                                                                   # dL/dc_{t+1}
+        for t in range(L - 1, -1, -1):
+            dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DR[t + 1])    # dL/dh_t
+            torch.mul(dh, TO_DC_hat[t], out=DC_hat[t])                                 # dL/dc-hat_t
+            dc = layer_norm_input_grad(DC_hat[t], cs[t], mean_c[t], rstd_c[t], gain_c)   # dL/dc_t through h_t
+            if carry is not None:
+                dc.addcmul_(carry, Fg[t + 1])                                          # + through c_{t+1}
+            if d_c_last is not None:
+                dc.add_(d_c_steps[t])
+            DA_cell[t].mul_(dc.unsqueeze(1))                                           # da_i, da_f, da_g
+            DA_o[t].mul_(dh)                                                           # da_o
+            DR[t].copy_(layer_norm_input_grad(DA[t], rec[t], mean_h[t], rstd_h[t], gain_h))   # dL/dr_t
+            carry = dc
+        d_h0 = product.back(DR[0])                                                     # (N, H)
+        d_c0 = carry * Fg[0]
+        d_weight = product.weight_grad(dr, h_prev)                                     # (4H, H), one product
+        d_gain_h, _ = layer_norm_param_grads(da, rec, mean_h, rstd_h, gain_h, None)
+        d_gain_c, d_bias_c = layer_norm_param_grads(d_c_hat, cs, mean_c, rstd_c, gain_c, bias_c)
+        return da, d_h0, d_c0, d_weight, d_gain_h, d_gain_c, d_bias_c, None, None, None

@@ -1,0 +1,61 @@
+r"""The layer-normalised simple RNN's fast path (Hands-On ML's LNSimpleRNNCell; ``SimpleRNN(layer_norm=True)``).
+
+Forward, xp_t = W_x x_t + b for all t before the loop:
+
+.. math::
+    a_t = xp_t + W_h (m \odot h_{t-1}), \qquad h_t = \phi(\mathrm{LN}(a_t)) = \phi(\gamma \odot \hat a_t + \beta)
+
+Backward, t = L-1 .. 0: dy_t = dh_t phi'(h_t) (read off h_t), da_t = LN's input gradient of dy_t
+(:mod:`torchseq.fast.layer_norm`), dh_{t-1} = dL/dy_{t-1} + m W_h^T da_t. After the loop, dW_h, d gamma and
+d beta each as one reduction over all timesteps.
+"""
+from __future__ import annotations
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
+from .lstm import previous
+from .product import MaskedProduct, activation_backward
+
+
+class LayerNormSimpleRNNFunction(torch.autograd.Function):
+    """(xp (L, N, H), h0 (N, H), W_h (H, H), gamma, beta (H,), mask (1, N, H) or None, relu: bool, eps)
+    -> h_t for every t (L, N, H)."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, weight, gain, bias, mask, relu, eps):
+        product = MaskedProduct(weight, mask)
+        pre = xp.clone()                                                               # (L, N, H): xp_t, then a_t
+        hs = torch.empty_like(xp)                                                      # (L, N, H)
+        A, Hs = pre.unbind(0), hs.unbind(0)
+        means, rstds = [], []
+        h = h0
+        for t in range(xp.shape[0]):
+            product.accumulate(A[t], h)                                                # a_t = xp_t + W_h (m h)
+            y, mean, rstd = layer_norm(A[t], gain, bias, eps)                          # LN(a_t), (N, 1) stats
+            h = torch.clamp(y, min=0, out=Hs[t]) if relu else torch.tanh(y, out=Hs[t])   # h_t = phi(LN(a_t))
+            means.append(mean)
+            rstds.append(rstd)
+        ctx.relu = relu
+        ctx.save_for_backward(pre, hs, torch.stack(means), torch.stack(rstds), h0, weight, gain, bias, mask)
+        return hs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs):
+        pre, hs, means, rstds, h0, weight, gain, bias, mask = ctx.saved_tensors
+        product = MaskedProduct(weight, mask)
+        dy = torch.empty_like(hs)                                                      # dL/dLN(a_t)
+        da = torch.empty_like(hs)                                                      # dL/da_t
+        dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
+        DY, DA, DH, Hs, A = dy.unbind(0), da.unbind(0), dh_all.unbind(0), hs.unbind(0), pre.unbind(0)
+        L = hs.shape[0]
+        dh = DH[L - 1]
+        for t in range(L - 1, -1, -1):
+            activation_backward(dh, Hs[t], ctx.relu, out=DY[t])                        # dh phi'(a_t)
+            DA[t].copy_(layer_norm_input_grad(DY[t], A[t], means[t], rstds[t], gain))
+            dh = product.accumulate_back(DH[t - 1], DA[t]) if t else product.back(DA[t])   # dL/dh_{t-1}
+        h_prev = previous(h0, hs)                                                      # (L, N, H)
+        d_gain, d_bias = layer_norm_param_grads(dy, pre, means, rstds, gain, bias)
+        return da, dh, product.weight_grad(da, h_prev), d_gain, d_bias, None, None, None

@@ -1,0 +1,82 @@
+r"""The peephole LSTM's fast path (Gers & Schmidhuber 2000; :class:`~torchseq.PeepholeLSTMCell`).
+
+Forward, per step t, with xp_t = W_x x_t + b for all t before the loop:
+
+.. math::
+    a_t &= xp_t + W_h (m \odot h_{t-1})                                  \quad\text{one product, (N, 4H)} \\
+    i &= \sigma(a_i + w_{ci} \odot c_{t-1}), \quad f = \sigma(a_f + w_{cf} \odot c_{t-1}), \quad g = \tanh(a_g) \\
+    c_t &= f \odot c_{t-1} + i \odot g, \quad o = \sigma(a_o + w_{co} \odot c_t), \quad h_t = o \odot \tanh(c_t)
+
+Backward: the plain LSTM's reverse loop (:func:`~torchseq.fast.lstm.backward_through_time`) with two
+factors changed by the peepholes, both independent of the incoming gradient and so computed for all t
+at once:
+
+.. math::
+    \frac{dh_t}{dc_t} &= o (1 - \tanh^2 c_t) + w_{co} \odot \tanh(c_t)\, o (1 - o)
+        \quad\text{(c_t also reaches h_t through o)} \\
+    \frac{dc_t}{dc_{t-1}} &= f + w_{ci} \odot g\, i (1 - i) + w_{cf} \odot c_{t-1} f (1 - f)
+        \quad\text{(c_{t-1} also reaches c_t through i and f)}
+
+and the peephole weights' gradients after the loop: dw_ci = sum da_i c_{t-1}, dw_cf = sum da_f c_{t-1},
+dw_co = sum da_o c_t over t and the batch.
+"""
+from __future__ import annotations
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from .lstm import backward_through_time, gate_factors, previous
+from .product import MaskedProduct, tanh_backward
+
+
+class PeepholeLSTMFunction(torch.autograd.Function):
+    """(xp (L, N, 4H), h0, c0 (N, H), W_h (4H, H), w_ci, w_cf, w_co (H,), mask (1|4, N, H) or None,
+    last (N,) or None) -> (h_t for every t (L, N, H), the cell state at step ``last`` (N, H))."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, c0, weight, w_ci, w_cf, w_co, mask, last):
+        L, N, H4 = xp.shape
+        H = H4 // 4
+        product = MaskedProduct(weight, mask)
+        w_if = torch.stack([w_ci, w_cf]).unsqueeze(0)                                  # (1, 2, H)
+        acts = xp.clone()                                                              # (L, N, 4H): xp_t, then gates
+        g_all, cs, hs = (xp.new_empty(L, N, H) for _ in range(3))                      # (L, N, H) each
+        A = acts.unbind(0)                                                             # L x (N, 4H)
+        A_if = acts[..., :2 * H].unflatten(-1, (2, H)).unbind(0)                       # L x (N, 2, H): i, f
+        A_g = acts[..., 2 * H:3 * H].unbind(0)
+        I, F, O = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))          # L x (N, H) each
+        G, C, Hs = g_all.unbind(0), cs.unbind(0), hs.unbind(0)
+        h, c = h0, c0
+        for t in range(L):
+            product.accumulate(A[t], h)                                                # a_t = xp_t + W_h (m h)
+            torch.tanh(A_g[t], out=G[t])                                               # g
+            A_if[t].addcmul_(w_if, c.unsqueeze(1)).sigmoid_()                          # i, f see c_{t-1}
+            torch.mul(F[t], c, out=C[t]).addcmul_(I[t], G[t])                          # c_t = f c + i g
+            O[t].addcmul_(w_co, C[t]).sigmoid_()                                       # o sees c_t
+            torch.mul(O[t], torch.tanh(C[t]), out=Hs[t])                               # h_t = o tanh(c_t)
+            h, c = Hs[t], C[t]
+        c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
+        ctx.save_for_backward(acts, g_all, cs, hs, h0, c0, weight, w_ci, w_cf, w_co, mask, last)
+        return hs, c_last
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs, d_c_last):
+        acts, g, cs, hs, h0, c0, weight, w_ci, w_cf, w_co, mask, last = ctx.saved_tensors
+        H = acts.shape[-1] // 4
+        product = MaskedProduct(weight, mask)
+        i, f, _, o = acts.split(H, dim=-1)                                             # (L, N, H) each
+        c_prev, h_prev = previous(c0, cs), previous(h0, hs)                            # (L, N, H) each
+        tanh_cs = torch.tanh(cs)                                                       # recomputed, not stored
+        da = gate_factors(acts, g, c_prev, tanh_cs)                                    # (L, N, 4H), becomes dL/da
+        da_i, da_f, _, da_o = da.split(H, dim=-1)
+        to_dc = tanh_backward(o, tanh_cs).addcmul_(w_co, da_o)                         # dh_t/dc_t, through o too
+        carry_factor = f.addcmul(w_ci, da_i).addcmul_(w_cf, da_f)                      # dc_t/dc_{t-1}, through i, f
+        carry = backward_through_time(product, da, d_hs, to_dc, carry_factor, d_c_last, last)   # dL/dc_0
+        d_h0 = product.back(da[0])                                                     # (N, H)
+        d_c0 = carry * carry_factor[0]
+        d_weight = product.weight_grad(da, h_prev)                                     # (4H, H), one product
+        d_w_ci = (da_i * c_prev).sum((0, 1))                                           # (H,)
+        d_w_cf = (da_f * c_prev).sum((0, 1))
+        d_w_co = (da_o * cs).sum((0, 1))
+        return da, d_h0, d_c0, d_weight, d_w_ci, d_w_cf, d_w_co, None, None
