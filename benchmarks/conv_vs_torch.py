@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from timing import bench_main, cell, measured_on, stats, time_modules
+from timing import bench_main, cell, measured_on, pass_stats, time_modules
 from torchseq import Conv1D
 
 # (name, N, L, C, O, K, dilation, padding)
@@ -51,7 +51,7 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
         inputs = {"torchseq": x, "nn.Conv1d": xt, "nn.Conv1d + transposes": x}
         row = {"name": name, "shape": [N, L, C, O, K, d, padding]}
         for key, (fwd, bwd) in time_modules(modules, inputs, repeats, warmup).items():
-            row[key] = {"forward": stats(fwd), "backward": stats(bwd), "total": stats([f + b for f, b in zip(fwd, bwd)])}
+            row[key] = pass_stats(fwd, bwd)
         row["ratio"] = row["torchseq"]["total"]["median_ms"] / row["nn.Conv1d"]["total"]["median_ms"]
         row["ratio_transposed"] = row["torchseq"]["total"]["median_ms"] / row["nn.Conv1d + transposes"]["total"]["median_ms"]
         rows.append(row)

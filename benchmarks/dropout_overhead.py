@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 import torchseq as ts
-from timing import bench_main, cell, measured_on, stats, time_modules
+from timing import bench_main, cell, measured_on, stats, time_modules, total_seconds
 
 CONFIGS = [(100, 64, 512, 512), (100, 64, 64, 128), (500, 32, 32, 32), (1000, 8, 256, 256)]
 QUICK_CONFIGS = [(50, 16, 32, 32), (100, 64, 64, 128)]
@@ -35,7 +35,7 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
                 torch.manual_seed(0)
                 layers[name] = make(C, H, return_sequences=True, **options).to(device).train()
             for name, (fwd, bwd) in time_modules(layers, x, repeats, warmup).items():
-                row[name] = stats([f + b for f, b in zip(fwd, bwd)])
+                row[name] = stats(total_seconds(fwd, bwd))
             for name in ("per-gate", "shared"):
                 row[f"ratio {name}"] = row[name]["median_ms"] / row["none"]["median_ms"]
             rows.append(row)

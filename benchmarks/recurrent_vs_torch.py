@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from timing import bench_main, cell, measured_on, plot_ratios, stats, time_modules
+from timing import bench_main, cell, measured_on, pass_stats, plot_ratios, stats, time_modules, total_seconds
 import torchseq as ts
 from torchseq.fast import use_reference_path
 from torchseq.interop import from_torch
@@ -77,8 +77,7 @@ def peak_cuda_bytes(module: nn.Module, x: torch.Tensor) -> int:
 
 
 def _ratio(times, a, b):
-    total = {k: [f + g for f, g in zip(*times[k])] for k in (a, b)}
-    return stats(total[a])["median_ms"] / stats(total[b])["median_ms"]
+    return stats(total_seconds(*times[a]))["median_ms"] / stats(total_seconds(*times[b]))["median_ms"]
 
 
 def run(configs, repeats: int, warmup: int, device: torch.device):
@@ -99,8 +98,7 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             times = time_modules(modules, x, repeats, warmup)
             result = {"kind": kind, "T": T, "N": N, "C": C, "H": H}
             for name, (fwd, bwd) in times.items():
-                result[name] = {"forward": stats(fwd), "backward": stats(bwd),
-                                "total": stats([f + b for f, b in zip(fwd, bwd)])}
+                result[name] = pass_stats(fwd, bwd)
             result["ratio"] = _ratio(times, "torchseq", "torch.nn")
             result["ratio_readable"] = _ratio(times, "readable", "torch.nn")
             if device.type == "cuda":

@@ -54,6 +54,16 @@ def stats(seconds):
     return {"median_ms": 1e3 * statistics.median(seconds), "iqr_ms": 1e3 * (q[2] - q[0])}
 
 
+def total_seconds(fwd, bwd):
+    """Per-run forward + backward seconds."""
+    return [f + b for f, b in zip(fwd, bwd)]
+
+
+def pass_stats(fwd, bwd) -> dict:
+    """{"forward", "backward", "total"}: the stats of each pass and of their per-run sum."""
+    return {"forward": stats(fwd), "backward": stats(bwd), "total": stats(total_seconds(fwd, bwd))}
+
+
 def machine(device: torch.device) -> dict:
     info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,

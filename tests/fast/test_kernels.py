@@ -27,31 +27,24 @@ def _leaf(*shape, gen):
     return torch.randn(*shape, generator=gen, dtype=torch.float64).mul_(0.7).requires_grad_()
 
 
-@pytest.mark.parametrize("mask", [None, "shared", "per_gate"])
-@pytest.mark.parametrize("last", [None, [3, 0, 2]])
-def test_gradcheck_lstm(mask, last, gen):
-    last = None if last is None else torch.tensor(last)
-    args = (_leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
-            _mask(mask, 4, gen), last)
-    assert torch.autograd.gradcheck(LSTMFunction.apply, args)
+# The LSTM family's Functions: (xp, h0, c0, W_h, *their own parameters, mask, last).
+LSTM_FAMILY = {
+    "lstm": (LSTMFunction, lambda gen: ()),
+    "peephole": (PeepholeLSTMFunction, lambda gen: (_leaf(H, gen=gen), _leaf(H, gen=gen), _leaf(H, gen=gen))),
+    "layer_norm": (LayerNormLSTMFunction,
+                   lambda gen: (_leaf(4 * H, gen=gen), _leaf(H, gen=gen), _leaf(H, gen=gen), 1e-3)),
+}
 
 
 @pytest.mark.parametrize("mask", [None, "shared", "per_gate"])
 @pytest.mark.parametrize("last", [None, [3, 0, 2]])
-def test_gradcheck_peephole_lstm(mask, last, gen):
+@pytest.mark.parametrize("kind", LSTM_FAMILY)
+def test_gradcheck_lstm_family(kind, mask, last, gen):
+    function, own_parameters = LSTM_FAMILY[kind]
     last = None if last is None else torch.tensor(last)
     args = (_leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
-            _leaf(H, gen=gen), _leaf(H, gen=gen), _leaf(H, gen=gen), _mask(mask, 4, gen), last)
-    assert torch.autograd.gradcheck(PeepholeLSTMFunction.apply, args)
-
-
-@pytest.mark.parametrize("mask", [None, "shared", "per_gate"])
-@pytest.mark.parametrize("last", [None, [3, 0, 2]])
-def test_gradcheck_layer_norm_lstm(mask, last, gen):
-    last = None if last is None else torch.tensor(last)
-    args = (_leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
-            _leaf(4 * H, gen=gen), _leaf(H, gen=gen), _leaf(H, gen=gen), 1e-3, _mask(mask, 4, gen), last)
-    assert torch.autograd.gradcheck(LayerNormLSTMFunction.apply, args)
+            *own_parameters(gen), _mask(mask, 4, gen), last)
+    assert torch.autograd.gradcheck(function.apply, args)
 
 
 @pytest.mark.parametrize("mask", [None, "shared", "per_gate"])
