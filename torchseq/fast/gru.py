@@ -25,6 +25,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from .product import MaskedProduct, sigmoid_backward, tanh_backward
+from .subnormal import flush_subnormals
 
 
 class GRUResetAfterFunction(torch.autograd.Function):
@@ -54,6 +55,7 @@ class GRUResetAfterFunction(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @flush_subnormals
     def backward(ctx, d_hs):
         acts, rec, hs, h0, weight, mask = ctx.saved_tensors
         L, N, H3 = acts.shape
@@ -107,6 +109,7 @@ class GRUResetBeforeFunction(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @flush_subnormals
     def backward(ctx, d_hs):
         a_rz, n, rh, hs, h0, weight, mask = ctx.saved_tensors
         L, N, H = n.shape

@@ -29,6 +29,7 @@ from torch.autograd.function import once_differentiable
 from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
 from .lstm import gate_factors, previous
 from .product import MaskedProduct, tanh_backward
+from .subnormal import flush_subnormals
 
 
 class LayerNormLSTMFunction(torch.autograd.Function):
@@ -71,6 +72,7 @@ class LayerNormLSTMFunction(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @flush_subnormals
     def backward(ctx, d_hs, d_c_last):
         (acts, rec, g, cs, c_hats, hs, mean_h, rstd_h, mean_c, rstd_c, h0, c0, weight,
          gain_h, gain_c, bias_c, mask, last) = ctx.saved_tensors

@@ -17,6 +17,7 @@ from torch.autograd.function import once_differentiable
 from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
 from .lstm import previous
 from .product import MaskedProduct, activation_backward
+from .subnormal import flush_subnormals
 
 
 class LayerNormSimpleRNNFunction(torch.autograd.Function):
@@ -43,6 +44,7 @@ class LayerNormSimpleRNNFunction(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @flush_subnormals
     def backward(ctx, d_hs):
         pre, hs, means, rstds, h0, weight, gain, bias, mask = ctx.saved_tensors
         product = MaskedProduct(weight, mask)

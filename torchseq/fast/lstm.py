@@ -29,6 +29,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from .product import MaskedProduct, sigmoid_backward as _sigmoid_backward, tanh_backward as _tanh_backward
+from .subnormal import flush_subnormals
 
 
 class LSTMFunction(torch.autograd.Function):
@@ -59,6 +60,7 @@ class LSTMFunction(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @flush_subnormals
     def backward(ctx, d_hs, d_c_last):
         acts, g, cs, hs, h0, c0, weight, mask, last = ctx.saved_tensors
         L, N, H4 = acts.shape

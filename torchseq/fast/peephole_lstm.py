@@ -27,6 +27,7 @@ from torch.autograd.function import once_differentiable
 
 from .lstm import backward_through_time, gate_factors, previous
 from .product import MaskedProduct, tanh_backward
+from .subnormal import flush_subnormals
 
 
 class PeepholeLSTMFunction(torch.autograd.Function):
@@ -61,6 +62,7 @@ class PeepholeLSTMFunction(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @flush_subnormals
     def backward(ctx, d_hs, d_c_last):
         acts, g, cs, hs, h0, c0, weight, w_ci, w_cf, w_co, mask, last = ctx.saved_tensors
         H = acts.shape[-1] // 4

@@ -11,6 +11,7 @@ from torch.autograd.function import once_differentiable
 
 from .lstm import previous
 from .product import MaskedProduct, activation_backward
+from .subnormal import flush_subnormals
 
 
 class SimpleRNNFunction(torch.autograd.Function):
@@ -31,6 +32,7 @@ class SimpleRNNFunction(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @flush_subnormals
     def backward(ctx, d_hs):
         hs, h0, weight, mask = ctx.saved_tensors
         product = MaskedProduct(weight, mask)
