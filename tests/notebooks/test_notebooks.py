@@ -11,7 +11,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 
 
 def test_notebooks_exist():
-    assert len(NOTEBOOKS) >= 4, NOTEBOOKS
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{k:02d}_" for k in range(1, 9)], NOTEBOOKS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
