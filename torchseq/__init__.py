@@ -2,7 +2,7 @@
 to torch.nn. Layout everywhere: batch first, x is (N, L, F) = (samples, time steps, features)."""
 from .cells import GRUCell, LayerNormLSTMCell, LSTMCell, PeepholeLSTMCell, RecurrentCell, SimpleRNNCell
 from .cells.masks import Masks
-from .layers import (GRU, LSTM, RNN, AvgPool1D, Bidirectional, Conv1D, EmbeddingDropout, GlobalAvgPool1D,
+from .layers import (GRU, LSTM, RNN, AvgPool1D, Bidirectional, Conv1D, Dense, EmbeddingDropout, GlobalAvgPool1D,
                      GlobalMaxPool1D, LayerNormLSTM, MaxPool1D, PeepholeLSTM, RecurrentLayer, SimpleRNN, Stacked,
                      VariationalDropout)
 from . import data, fast, interop, models, train
@@ -17,6 +17,6 @@ __all__ = [
     "RecurrentCell", "SimpleRNNCell", "LSTMCell", "PeepholeLSTMCell", "GRUCell", "LayerNormLSTMCell",
     "RecurrentLayer", "RNN", "SimpleRNN", "LSTM", "PeepholeLSTM", "GRU", "LayerNormLSTM",
     "Bidirectional", "Stacked", "VariationalDropout", "EmbeddingDropout", "Masks", "mc_dropout_predict",
-    "Conv1D", "MaxPool1D", "AvgPool1D", "GlobalMaxPool1D", "GlobalAvgPool1D",
+    "Dense", "Conv1D", "MaxPool1D", "AvgPool1D", "GlobalMaxPool1D", "GlobalAvgPool1D",
     "record_internals", "trace", "summary", "interop", "data", "models", "train", "fast", "use_reference_path",
 ]

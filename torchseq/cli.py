@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from ._io import write_atomic
+from .reproduce import command as reproduce_command
 from .train import command as train_command
 
 BENCHMARKS = ("recurrent_vs_torch", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--out", type=Path, default=Path("results"), help="folder for JSON, markdown, PNG")
     experiment.set_defaults(run=_experiment)
     train_command.add_parser(commands)
+    reproduce_command.add_parser(commands)
     bench = commands.add_parser("bench", help="run the benchmark scripts of the source checkout",
                                 description="Run the benchmark scripts in benchmarks/ (they ship with the source "
                                             "checkout); their tables go to benchmarks/results/.")

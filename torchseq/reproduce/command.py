@@ -1,0 +1,105 @@
+"""``torchseq reproduce NAME``: run a reproduction, print its table, write JSON, markdown and a PNG to --out."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+from . import NAMES
+
+CHECKOUT_ARCHIVE = Path(__file__).resolve().parents[3] / "shared" / "data" / "aclImdb_v1.tar.gz"
+TITLES = {"geron15": "Hands-On ML ch. 15: forecasting the synthetic series",
+          "chollet-imdb": "Deep Learning with Python ch. 6: IMDB sentiment",
+          "chollet-jena": "Deep Learning with Python 6.3: Jena temperature 24 h ahead",
+          "stocks": "RNN lecture: daily High price, 6 steps after a 7-day window"}
+
+
+def add_parser(commands) -> None:
+    p = commands.add_parser("reproduce", help="rerun one of the books' result tables",
+                            description="Rerun a published result table with torchseq: prints model, torchseq "
+                                        "result, published result, ratio, epochs, wall time and device, and writes "
+                                        "NAME.json, NAME.md and NAME.png (learning curves) to --out.")
+    p.add_argument("name", choices=NAMES, help="geron15 (synthetic, no download) | chollet-imdb (aclImdb archive) | "
+                                               "chollet-jena (Jena CSV/zip, downloaded if not given) | stocks "
+                                               "(a daily-price CSV)")
+    p.add_argument("--only", nargs="+", metavar="MODEL", help="run only these rows (keys listed in docs/RESULTS.md)")
+    p.add_argument("--epochs", type=int, help="override the book's epochs (labelled in the output)")
+    p.add_argument("--data", type=Path, help="the dataset file: aclImdb_v1.tar.gz or folder, Jena CSV/zip, price CSV")
+    p.add_argument("--ticker", help="stocks: the ticker (Name column) when the CSV holds several")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and dropout (default 0)")
+    p.add_argument("--quick", action="store_true",
+                   help="a labelled smoke run: geron15 keeps the data and trains 2 epochs; the others use a small "
+                        "slice, or a generated stand-in when no --data is found")
+    p.add_argument("--out", type=Path, default=Path("results/reproduce"), help="folder for JSON, markdown and PNG")
+    p.set_defaults(run=run)
+
+
+def _fail(message: str) -> int:
+    print(f"torchseq reproduce: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _imdb_archive(args):
+    for candidate in (args.data, os.environ.get("TORCHSEQ_IMDB"), CHECKOUT_ARCHIVE):
+        if candidate and Path(candidate).exists():
+            return Path(candidate)
+    from ..data import cache_dir
+    cached = cache_dir() / "aclImdb_v1.tar.gz"
+    return cached if cached.exists() else None
+
+
+def _run_experiment(args):
+    """(results, settings, note) of the chosen reproduction."""
+    from .. import data as D
+    overrides = {"seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
+    if args.name == "geron15":
+        from . import geron15 as module
+        cfg = module.Geron15.quick_run(**overrides) if args.quick else module.Geron15(**overrides)
+        return module.run(cfg, args.only, args.device), cfg, ""
+    if args.name == "chollet-imdb":
+        from . import chollet_imdb as module
+        archive = _imdb_archive(args)
+        if archive is None and not args.quick:
+            raise FileNotFoundError("chollet-imdb needs the aclImdb archive: pass --data (aclImdb_v1.tar.gz or the "
+                                    f"aclImdb folder), set TORCHSEQ_IMDB, or place it at {CHECKOUT_ARCHIVE}")
+        reviews = D.load_imdb(archive) if archive else D.review_sample(400, 400)
+        note = f"data: {archive}" if archive else "data: generated stand-in (torchseq.data.review_sample), not IMDB"
+        cfg = module.CholletImdb.quick_run(**overrides) if args.quick else module.CholletImdb(**overrides)
+        return module.run(reviews, cfg, args.only, args.device), cfg, note
+    if args.name == "chollet-jena":
+        from . import chollet_jena as module
+        if args.quick and args.data is None:
+            table, note = D.jena_sample(8000), "data: generated stand-in (torchseq.data.jena_sample), not Jena"
+        else:
+            table = D.load_jena(args.data, check_rows=not args.quick) if args.data else D.load_jena()
+            note = f"data: {args.data or 'Jena (cache)'}"
+        cfg = module.CholletJena.quick_run(len(table), **overrides) if args.quick else module.CholletJena(**overrides)
+        return module.run(table, cfg, args.only, args.device), cfg, note
+    from . import stocks as module
+    if args.data is None and not args.quick:
+        raise FileNotFoundError("stocks needs a daily-price CSV: pass --data (and --ticker when it holds several)")
+    if args.data is None:
+        frame = D.price_sample(300)
+        series, note = frame.set_index("date")["high"], "data: generated stand-in (torchseq.data.price_sample)"
+    else:
+        series, note = D.load_prices(args.data, args.ticker), f"data: {args.data} {args.ticker or ''}".strip()
+    cfg = module.Stocks.quick_run(**overrides) if args.quick else module.Stocks(**overrides)
+    return module.run(series, cfg, args.only, args.device), cfg, note
+
+
+def run(args: argparse.Namespace) -> int:
+    from .report import write
+    try:
+        results, cfg, note = _run_experiment(args)
+    except (ValueError, FileNotFoundError) as error:
+        return _fail(str(error))
+    labels = (["QUICK (smoke) run: not a reproduction"] if args.quick else []) + \
+             ([f"epochs overridden: {args.epochs}"] if args.epochs else []) + ([note] if note else [])
+    stem = args.name.replace("-", "_") + ("_quick" if args.quick else "")
+    table = write(results, args.out, stem, TITLES[args.name], dataclasses.asdict(cfg), "; ".join(labels))
+    print(table)
+    print(f"wrote {args.out / stem}.json, .md, .png")
+    return 0
