@@ -11,7 +11,7 @@ from torchseq import data as D
 from torchseq.cli import main
 from torchseq.reproduce import chollet_imdb, chollet_jena, geron15, stocks
 from torchseq.reproduce import command as reproduce_command
-from torchseq.reproduce.report import Result, markdown, significant_digits, write
+from torchseq.reproduce.report import Result, from_json, markdown, significant_digits, write
 
 TINY_GERON = geron15.Geron15(epochs=1, n_series=120, split=(60, 40, 20))
 
@@ -89,9 +89,12 @@ def test_result_rows_and_files(tmp_path):
     assert [r.met for r in rows] == [True, False, True, None]
     table = markdown(rows, "T", "a note")
     assert "| a | val MSE | 0.01091 | 0.0109 | 1.00 | yes | 3 | 1 s | cpu |" in table
+    assert "| n | val MSE | 0.020211 | 0.020211 | 1.00 | yes |" in markdown([Result("n", "val MSE", 0.0202114, 0.020211,
+                                                                                       0, 0.0, "cpu")], "T")
     assert "| d | val MSE | 0.5 | — | — | — | 0 | 0 s | cpu |" in table and "- c: test accuracy 0.88" in table
     write(rows, tmp_path, "t", "T", {"epochs": 3})
     record = json.loads((tmp_path / "t.json").read_text())
+    assert from_json(record) == rows
     assert record["settings"] == {"epochs": 3} and [r["met"] for r in record["results"]] == [True, False, True, None]
     assert record["environment"]["torch"] == torch.__version__ and (tmp_path / "t.md").read_text() == markdown(rows, "T")
     pytest.importorskip("matplotlib")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -55,6 +55,12 @@ def _number(v: Optional[float]) -> str:
     return "—" if v is None else f"{v:.4g}"
 
 
+def from_json(record: dict) -> List[Result]:
+    """The Result rows of a written JSON record (to re-tabulate a finished run)."""
+    names = {f.name for f in fields(Result)}
+    return [Result(**{k: v for k, v in row.items() if k in names}) for row in record["results"]]
+
+
 def markdown(results: List[Result], title: str, note: str = "") -> str:
     """The table the reproduction prints: model, torchseq, published, ratio, met, epochs, wall time, device."""
     lines = [f"### {title}", ""]
@@ -65,7 +71,9 @@ def markdown(results: List[Result], title: str, note: str = "") -> str:
     for r in results:
         met = {None: "—", True: "yes", False: "no"}[r.met]
         ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
-        lines.append(f"| {r.model} | {r.metric} | {r.value:.4g} | {_number(r.published)} | {ratio} | {met} | "
+        digits = max(4, significant_digits(r.published)) if r.published else 4            # as precise as the book
+        published = "—" if r.published is None else f"{r.published:g}"
+        lines.append(f"| {r.model} | {r.metric} | {r.value:.{digits}g} | {published} | {ratio} | {met} | "
                      f"{r.epochs} | {r.seconds:.0f} s | {r.device} |")
     extras = [f"- {r.model}: " + ", ".join(f"{k} {_number(v)}" for k, v in r.extra.items()) for r in results if r.extra]
     if extras:
@@ -98,6 +106,8 @@ def plot_curves(results: List[Result], path: Path, title: str) -> bool:
             ax.plot(range(1, len(r.curve) + 1), r.curve, marker=".", label=r.model)
         elif r.published is not None or r.epochs == 0:
             ax.axhline(r.value, ls=":", color="grey")                                # untrained yardsticks
+    if all(r.value > 0 for r in results) and not any(r.higher_is_better for r in results):
+        ax.set_yscale("log")                                                           # errors spanning decades
     ax.set_xlabel("epoch")
     ax.set_ylabel(results[0].metric if results else "")
     ax.set_title(title)
