@@ -21,6 +21,8 @@ KINDS = {
     "layer_norm_lstm": lambda F, H, **o: ts.LayerNormLSTM(F, H, **o),
     "gru_reset_before": lambda F, H, **o: ts.GRU(F, H, **o),
     "gru_reset_after": lambda F, H, **o: ts.GRU(F, H, reset_after=True, **o),
+    "gru_reset_before_relu": lambda F, H, **o: ts.GRU(F, H, activation="relu", **o),
+    "gru_reset_after_relu": lambda F, H, **o: ts.GRU(F, H, reset_after=True, activation="relu", **o),
 }
 OPTIONS = {
     "plain": {},

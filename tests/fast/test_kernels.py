@@ -47,12 +47,13 @@ def test_gradcheck_lstm_family(kind, mask, last, gen):
     assert torch.autograd.gradcheck(function.apply, args)
 
 
+@pytest.mark.parametrize("relu", [False, True])
 @pytest.mark.parametrize("mask", [None, "shared", "per_gate"])
-def test_gradcheck_gru(mask, gen):
+def test_gradcheck_gru(mask, relu, gen):
     xp, h0, w = _leaf(L, N, 3 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(3 * H, H, gen=gen)
     m = _mask(mask, 3, gen)
-    assert torch.autograd.gradcheck(GRUResetAfterFunction.apply, (xp, h0, w, _leaf(3 * H, gen=gen), m))
-    assert torch.autograd.gradcheck(GRUResetBeforeFunction.apply, (xp, h0, w, m))
+    assert torch.autograd.gradcheck(GRUResetAfterFunction.apply, (xp, h0, w, _leaf(3 * H, gen=gen), m, relu))
+    assert torch.autograd.gradcheck(GRUResetBeforeFunction.apply, (xp, h0, w, m, relu))
 
 
 @pytest.mark.parametrize("mask", [None, "shared"])

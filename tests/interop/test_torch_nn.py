@@ -71,6 +71,7 @@ def test_cells_round_trip(gen):
 @pytest.mark.parametrize("module,message", [
     (ts.GRU(3, 4), "reset-before GRU .* has no torch.nn counterpart"),
     (ts.GRUCell(3, 4), "reset-before GRU"),
+    (ts.GRU(3, 4, reset_after=True, activation="relu"), "candidate is tanh only; this GRU has activation='relu'"),
     (ts.PeepholeLSTM(3, 4), "no peephole connections"),
     (ts.LayerNormLSTMCell(3, 4), "torch.nn.LSTM has no layer normalisation"),
     (ts.SimpleRNN(3, 4, layer_norm=True), "torch.nn.RNN has no layer normalisation"),

@@ -14,6 +14,9 @@ CELLS = {
     "peephole_lstm": (ts.PeepholeLSTMCell, ref.peephole_lstm),
     "gru_reset_before": (ts.GRUCell, ref.gru_reset_before),
     "gru_reset_after": (partial(ts.GRUCell, reset_after=True), ref.gru_reset_after),
+    "gru_reset_before_relu": (partial(ts.GRUCell, activation="relu"), partial(ref.gru_reset_before, activation="relu")),
+    "gru_reset_after_relu": (partial(ts.GRUCell, reset_after=True, activation="relu"),
+                             partial(ref.gru_reset_after, activation="relu")),
     "layer_norm_lstm": (ts.LayerNormLSTMCell, ref.layer_norm_lstm),
 }
 

@@ -64,25 +64,29 @@ def peephole_lstm(p, x, state, mx=None, mh=None):
     return h, (h, c), {"i": i, "f": f, "g": g, "o": o, "c": c, "h": h}
 
 
-def gru_reset_before(p, x, h, mx=None, mh=None):
-    """Hands-On ML eq. 15-4 (Cho et al. 2014 v3), blocks (r, z, n)."""
+def candidate(a, activation):
+    return np.tanh(a) if activation == "tanh" else np.maximum(a, 0.0)
+
+
+def gru_reset_before(p, x, h, mx=None, mh=None, activation="tanh"):
+    """Hands-On ML eq. 15-4 (Cho et al. 2014 v3), blocks (r, z, n); Keras' activation="relu" on n only."""
     xr, xz, xn = [a + b for a, b in zip(per_gate(p["weight_ih"], x, mx, 3), split(p["bias"], 3))]
     Wr, Wz, Wn = split(p["weight_hh"], 3)
     mr, mz, mn = (np.ones((3, h.shape[0])) if mh is None else (mh if len(mh) > 1 else np.repeat(mh, 3, 0)))
     r = sigmoid(xr + Wr @ (h * mr))
     z = sigmoid(xz + Wz @ (h * mz))
-    n = np.tanh(xn + Wn @ (r * h * mn))
+    n = candidate(xn + Wn @ (r * h * mn), activation)
     h = z * h + (1 - z) * n
     return h, h, {"r": r, "z": z, "n": n, "h": h}
 
 
-def gru_reset_after(p, x, h, mx=None, mh=None):
+def gru_reset_after(p, x, h, mx=None, mh=None, activation="tanh"):
     """torch.nn.GRU's documented equations, blocks (r, z, n)."""
     xr, xz, xn = [a + b for a, b in zip(per_gate(p["weight_ih"], x, mx, 3), split(p["bias_ih"], 3))]
     hr, hz, hn = [a + b for a, b in zip(per_gate(p["weight_hh"], h, mh, 3), split(p["bias_hh"], 3))]
     r = sigmoid(xr + hr)
     z = sigmoid(xz + hz)
-    n = np.tanh(xn + r * hn)
+    n = candidate(xn + r * hn, activation)
     h = (1 - z) * n + z * h
     return h, h, {"r": r, "z": z, "n": n, "h": h}
 

@@ -14,7 +14,7 @@ L, F, H = 4, 3, 2
 
 def _input_half(name, p, x):
     """NumPy W_x x_t + b per gate (the layer-norm LSTM: LN_x(W_x x_t) + b): x (L, F) -> (L, G, H)."""
-    bias = p["bias_ih"] if name == "gru_reset_after" else p["bias"]
+    bias = p["bias_ih"] if name.startswith("gru_reset_after") else p["bias"]
     product = x @ p["weight_ih"].T                                                      # (L, G*H)
     if name == "layer_norm_lstm":
         product = np.stack([ref.layer_norm(row, p["ln_ih_weight"], 0.0, 1e-5) for row in product])

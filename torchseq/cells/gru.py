@@ -5,7 +5,7 @@ from typing import Optional
 
 import torch
 
-from .._validate import check_bool
+from .._validate import check_bool, check_choice
 from . import init as initializers
 from .base import RecurrentCell
 from .masks import Masks
@@ -57,10 +57,11 @@ class GRUCell(RecurrentCell):
 
     gates = ("r", "z", "n")
 
-    def __init__(self, input_size: int, hidden_size: int, reset_after: bool = False,
+    def __init__(self, input_size: int, hidden_size: int, reset_after: bool = False, activation: str = "tanh",
                  init: str = "keras", device=None, dtype=None):
         super().__init__(input_size, hidden_size, init, device, dtype)
         self.reset_after = check_bool("reset_after", reset_after)
+        self.activation = check_choice("activation", activation, ("tanh", "relu"))
         if self.reset_after:
             self.bias_ih = self._vector(3 * self.hidden_size)
             self.bias_hh = self._vector(3 * self.hidden_size)
@@ -89,17 +90,23 @@ class GRUCell(RecurrentCell):
             hr, hz, hn = (self.recurrent_product(h, masks) + b_h).unbind(1)              # W_h h + b_h, 3 x (N, H)
             r = torch.sigmoid(xr + hr)                                                   # reset gate
             z = torch.sigmoid(xz + hz)                                                   # update gate
-            n = torch.tanh(xn + r * hn)                                                  # candidate, reset after W_hn
+            n = self.phi(xn + r * hn)                                                    # candidate, reset after W_hn
         else:
             w_rz, w_n = self.recurrent_blocks(masks, (2, 1))                             # W_h(r,z), W_hn
             hr, hz = self.recurrent_product(h, masks, w_rz).unbind(1)                    # W_hr h, W_hz h
             r = torch.sigmoid(xr + hr)                                                   # reset gate
             z = torch.sigmoid(xz + hz)                                                   # update gate
-            n = torch.tanh(xn + self.recurrent_product(r * h, masks, w_n, first=2)[:, 0])  # reset before W_hn
+            n = self.phi(xn + self.recurrent_product(r * h, masks, w_n, first=2)[:, 0])  # reset before W_hn
         h = z * h + (1 - z) * n                                                          # h_t = y_t
         if trace is not None:
             trace.update(r=r, z=z, n=n, h=h)
         return h, h
 
+    def phi(self, a: torch.Tensor) -> torch.Tensor:
+        """The candidate's activation: tanh (the equations above), or relu (Keras' ``activation="relu"``, which
+        Deep Learning with Python's stacked Jena GRU uses; the gates stay sigmoid)."""
+        return torch.relu(a) if self.activation == "relu" else torch.tanh(a)
+
     def extra_repr(self) -> str:
-        return super().extra_repr() + (", reset_after=True" if self.reset_after else "")
+        return (super().extra_repr() + (", reset_after=True" if self.reset_after else "")
+                + (f", activation={self.activation!r}" if self.activation != "tanh" else ""))

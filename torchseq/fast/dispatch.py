@@ -112,9 +112,9 @@ def _kernel(cell, xp, h0, state, weight, mask, last):
         norms = own(cell.ln_hh_weight, cell.ln_c_weight, cell.ln_c_bias)
         return LayerNormLSTMFunction.apply(xp, h0, state[1], weight, *norms, cell.layer_norm_eps, mask, last)
     if kind is GRUCell and cell.reset_after:
-        return GRUResetAfterFunction.apply(xp, h0, weight, *own(cell.bias_hh), mask), None
+        return GRUResetAfterFunction.apply(xp, h0, weight, *own(cell.bias_hh), mask, cell.activation == "relu"), None
     if kind is GRUCell:
-        return GRUResetBeforeFunction.apply(xp, h0, weight, mask), None
+        return GRUResetBeforeFunction.apply(xp, h0, weight, mask, cell.activation == "relu"), None
     relu = cell.activation == "relu"
     if cell.layer_norm:
         return LayerNormSimpleRNNFunction.apply(xp, h0, weight, *own(cell.ln_weight, cell.ln_bias), mask, relu,

@@ -4,16 +4,17 @@ Reset after (torch.nn, cuDNN), gate order r, z, n; xp_t = W_x x_t + b_x for all 
 
 .. math::
     R_t &= W_h (m \odot h_{t-1}) + b_h                     \quad\text{one product, (N, 3H)} \\
-    r &= \sigma(xp_r + R_r), \quad z = \sigma(xp_z + R_z), \quad n = \tanh(xp_n + r \odot R_n) \\
+    r &= \sigma(xp_r + R_r), \quad z = \sigma(xp_z + R_z), \quad n = \phi(xp_n + r \odot R_n) \\
     h_t &= z \odot h_{t-1} + (1 - z) \odot n                \quad(\text{computed as } n + z (h_{t-1} - n))
 
 Reset before (Hands-On ML eq. 15-4), xp_t = W_x x_t + b:
 
 .. math::
     r, z &= \sigma(xp_{r,z} + W_{h,rz} (m_{rz} \odot h_{t-1})), \quad
-    n = \tanh(xp_n + W_{hn} (m_n \odot r \odot h_{t-1})), \quad h_t = z h_{t-1} + (1 - z) n
+    n = \phi(xp_n + W_{hn} (m_n \odot r \odot h_{t-1})), \quad h_t = z h_{t-1} + (1 - z) n
 
-Backward, t = L-1 .. 0, with dh_t = dL/dh_t: dn = dh (1-z)(1-n^2), dz = dh (h_{t-1} - n) z(1-z),
+with phi = tanh (or relu, the cell's ``activation``). Backward, t = L-1 .. 0, with dh_t = dL/dh_t:
+dn = dh (1-z) phi'(.) (1-n^2 for tanh, [n > 0] for relu), dz = dh (h_{t-1} - n) z(1-z),
 and for reset after dR_n = dn r, dr = dn R_n r(1-r); for reset before d(rh) = m_n W_hn^T dn,
 dr = d(rh) h_{t-1} r(1-r). Then dh_{t-1} = dL/dy_{t-1} + z dh_t + m W_h^T [dr, dz, dR_n]
 (reset before: + r d(rh), and W_h^T over the r, z block only). The gradient-independent factors are
@@ -24,15 +25,16 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .product import MaskedProduct, sigmoid_backward, tanh_backward
+from .product import MaskedProduct, activation_backward, sigmoid_backward
 from .subnormal import flush_subnormals
 
 
 class GRUResetAfterFunction(torch.autograd.Function):
-    """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), b_h (3H,), mask (1|3, N, H) or None) -> h_t for every t (L, N, H)."""
+    """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), b_h (3H,), mask (1|3, N, H) or None, relu) -> h_t for every t
+    (L, N, H); ``relu``: the candidate's activation is relu instead of tanh."""
 
     @staticmethod
-    def forward(ctx, xp, h0, weight, bias_hh, mask):
+    def forward(ctx, xp, h0, weight, bias_hh, mask, relu):
         L, N, H3 = xp.shape
         H = H3 // 3
         product = MaskedProduct(weight, mask)
@@ -47,10 +49,11 @@ class GRUResetAfterFunction(torch.autograd.Function):
         for t in range(L):
             product.accumulate(REC[t], h)                                              # W_h (m h) + b_h
             torch.add(X_rz[t], REC_rz[t], out=A_rz[t]).sigmoid_()                     # r, z
-            torch.addcmul(X_n[t], R[t], REC_n[t], out=A_n[t]).tanh_()                 # n = tanh(xp_n + r R_n)
+            _phi_(torch.addcmul(X_n[t], R[t], REC_n[t], out=A_n[t]), relu)           # n = phi(xp_n + r R_n)
             torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
             h = Hs[t]
         ctx.save_for_backward(acts, rec, hs, h0, weight, mask)
+        ctx.relu = relu
         return hs
 
     @staticmethod
@@ -63,7 +66,7 @@ class GRUResetAfterFunction(torch.autograd.Function):
         product = MaskedProduct(weight, mask)
         r, z, n = acts.split(H, dim=-1)                                                # (L, N, H) each
         h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
-        to_dn = tanh_backward(1 - z, n)                                                # dn_pre / dh_t = (1-z)(1-n^2)
+        to_dn = activation_backward(1 - z, n, ctx.relu, torch.empty_like(n))           # dn_pre / dh_t = (1-z) phi'(.)
         d_rec = torch.empty_like(acts)                                                 # (L, N, 3H), becomes dL/dR
         dr, dz, drn = d_rec.split(H, dim=-1)
         sigmoid_backward(to_dn * rec[..., 2 * H:], r, out=dr)                          # dr_pre / dh_t
@@ -81,14 +84,14 @@ class GRUResetAfterFunction(torch.autograd.Function):
         d_xp = d_rec.clone()
         torch.mul(to_dn, dh_all, out=d_xp[..., 2 * H:])                                # dxp_n = dn_pre
         d_weight = product.weight_grad(d_rec, h_prev)                                  # (3H, H)
-        return d_xp, d_h0, d_weight, d_rec.sum((0, 1)), None
+        return d_xp, d_h0, d_weight, d_rec.sum((0, 1)), None, None
 
 
 class GRUResetBeforeFunction(torch.autograd.Function):
-    """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), mask (1|3, N, H) or None) -> h_t for every t (L, N, H)."""
+    """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), mask (1|3, N, H) or None, relu) -> h_t for every t (L, N, H)."""
 
     @staticmethod
-    def forward(ctx, xp, h0, weight, mask):
+    def forward(ctx, xp, h0, weight, mask, relu):
         L, N, H3 = xp.shape
         H = H3 // 3
         p_rz, p_n = _products(weight, mask)
@@ -101,10 +104,11 @@ class GRUResetBeforeFunction(torch.autograd.Function):
         for t in range(L):
             p_rz.accumulate(A_rz[t], h).sigmoid_()                                     # r, z
             torch.mul(R[t], h, out=RH[t])                                              # r h_{t-1}
-            p_n.accumulate(A_n[t], RH[t]).tanh_()                                      # n
+            _phi_(p_n.accumulate(A_n[t], RH[t]), relu)                                 # n
             torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
             h = Hs[t]
         ctx.save_for_backward(a_rz, a_n, rh, hs, h0, weight, mask)
+        ctx.relu = relu
         return hs
 
     @staticmethod
@@ -116,7 +120,7 @@ class GRUResetBeforeFunction(torch.autograd.Function):
         p_rz, p_n = _products(weight, mask)
         r, z = a_rz.split(H, dim=-1)
         h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
-        d_n = tanh_backward(1 - z, n)                                                  # becomes dn_pre
+        d_n = activation_backward(1 - z, n, ctx.relu, torch.empty_like(n))             # becomes dn_pre
         d_rz = torch.empty_like(a_rz)                                                  # (L, N, 2H), becomes dr, dz
         dr, dz = d_rz.split(H, dim=-1)
         to_dr = sigmoid_backward(h_prev, r)                                            # dr_pre / d(rh) = h r(1-r)
@@ -133,7 +137,12 @@ class GRUResetBeforeFunction(torch.autograd.Function):
             back = p_rz.accumulate_back(DH[t - 1], D_RZ[t]) if t else p_rz.back(D_RZ[t])   # + m W_rz^T [dr, dz]
             dh = back.addcmul_(dh, Z[t]).addcmul_(d_rh, R[t])                          # dL/dh_{t-1}
         d_weight = torch.cat([p_rz.weight_grad(d_rz, h_prev), p_n.weight_grad(d_n, rh)])   # (3H, H)
-        return torch.cat([d_rz, d_n], dim=-1), dh, d_weight, None
+        return torch.cat([d_rz, d_n], dim=-1), dh, d_weight, None, None
+
+
+def _phi_(a: torch.Tensor, relu: bool) -> torch.Tensor:
+    """The candidate's activation in place: relu or tanh."""
+    return a.relu_() if relu else a.tanh_()
 
 
 def _products(weight: torch.Tensor, mask):

@@ -127,6 +127,8 @@ def _torch_class_for(cell) -> type:
             raise ValueError("torch.nn.GRU applies the reset gate after the recurrent product "
                              "(reset_after=True); this reset-before GRU (Hands-On ML eq. 15-4) has no "
                              "torch.nn counterpart")
+        if cell.activation != "tanh":
+            raise ValueError(f"torch.nn.GRU's candidate is tanh only; this GRU has activation={cell.activation!r}")
         return nn.GRU
     if type(cell) is PeepholeLSTMCell:
         raise ValueError("torch.nn.LSTM has no peephole connections; a PeepholeLSTMCell cannot be converted")

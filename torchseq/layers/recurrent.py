@@ -38,7 +38,8 @@ class PeepholeLSTM(_CellLayer):
 
 class GRU(_CellLayer):
     """:class:`RNN` over a :class:`~torchseq.cells.GRUCell`. Cell options: ``reset_after``
-    (default False, Hands-On ML eq. 15-4), ``init``, ``device``, ``dtype``."""
+    (default False, Hands-On ML eq. 15-4), ``activation`` of the candidate ("tanh" or "relu"), ``init``,
+    ``device``, ``dtype``."""
 
     cell_class = GRUCell
 
