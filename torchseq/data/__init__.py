@@ -1,5 +1,5 @@
 """Data preparation: datasets and sequence utilities."""
-from .baselines import naive_last_value, naive_repeat
+from .baselines import naive_last_value, naive_repeat, naive_windows
 from .download import cache_dir
 from .imdb import load_imdb
 from .jena import load_jena
@@ -13,5 +13,5 @@ from .windows import WindowDataset, make_sequences, window_batches, window_view
 
 __all__ = ["generate_time_series", "load_synthetic", "load_jena", "load_imdb", "load_prices", "cache_dir",
            "WindowDataset", "window_batches", "window_view", "make_sequences", "StandardScaler", "MinMaxScaler",
-           "naive_last_value", "naive_repeat", "Tokenizer", "text_to_words", "pad_sequences", "padding_mask",
+           "naive_last_value", "naive_repeat", "naive_windows", "Tokenizer", "text_to_words", "pad_sequences", "padding_mask",
            "lengths_of", "load_glove", "mu_law_encode", "mu_law_decode", "jena_sample", "review_sample", "price_sample"]

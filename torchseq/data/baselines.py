@@ -30,3 +30,12 @@ def naive_repeat(x: torch.Tensor, y: torch.Tensor, metric: Union[str, Callable] 
     forecast (validation MSE 0.2570)."""
     pred = x[:, -1:, column].expand(-1, y.shape[-1])                                  # (N, k)
     return float(_metric(metric)(pred, y.reshape(pred.shape)))
+
+
+def naive_windows(windows, metric: Union[str, Callable] = "mae", column: int = 1, batch_size: int = 4096) -> float:
+    """:func:`naive_last_value` over every window of a :class:`~torchseq.data.WindowDataset`, a batch at a time
+    (the mean over all windows): Deep Learning with Python's ``evaluate_naive_method`` on the validation rows
+    (MAE, temperature column 1)."""
+    errors = [(len(y), naive_last_value(x, y, metric, column))
+              for x, y in windows.batches(torch.arange(len(windows)), batch_size)]
+    return sum(n * e for n, e in errors) / len(windows)

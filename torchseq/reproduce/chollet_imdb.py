@@ -19,7 +19,7 @@ from torch.utils.data import TensorDataset
 from ..data import Tokenizer, pad_sequences
 from ..models import dlwp
 from ..train import EarlyStopping
-from .report import Result
+from .report import Result, select_rows
 from .training import train_model
 
 PUBLISHED = {"simple_rnn": 0.846, "lstm": 0.893, "bidirectional_lstm": 0.886, "conv1d": 0.838}
@@ -75,10 +75,7 @@ def run(reviews: Reviews, cfg: Optional[CholletImdb] = None, only: Optional[Sequ
     """Train each model of the table (or the ``only`` ones) on ``reviews`` ({"train": (texts, labels), "test":
     ...}, as :func:`torchseq.data.load_imdb` returns)."""
     cfg = cfg or CholletImdb()
-    keys = list(ROWS) if not only else list(only)
-    unknown = [k for k in keys if k not in ROWS]
-    if unknown:
-        raise ValueError(f"unknown chollet-imdb model(s) {', '.join(unknown)}; choose from {', '.join(ROWS)}")
+    keys = select_rows("chollet-imdb", ROWS, only)
     train, valid, test = prepare(reviews, cfg)
     results = []
     for key in keys:

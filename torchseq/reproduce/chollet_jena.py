@@ -14,11 +14,10 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 import pandas as pd
-import torch
 
-from ..data import StandardScaler, WindowDataset, naive_last_value, window_batches
+from ..data import StandardScaler, WindowDataset, naive_windows, window_batches
 from ..models import dlwp
-from .report import Result
+from .report import Result, select_rows
 from .training import train_model
 
 PUBLISHED = {"naive": 0.29, "dense": 0.2994, "gru": 0.2644, "gru_dropout": 0.2619, "stacked_gru": 0.2633,
@@ -65,10 +64,7 @@ def run(table: pd.DataFrame, cfg: Optional[CholletJena] = None, only: Optional[S
     """Every row of the table (or the ``only`` ones) on ``table`` (a 'Date Time' column and 14 measurements,
     as :func:`torchseq.data.load_jena` returns)."""
     cfg = cfg or CholletJena()
-    keys = list(ROWS) if not only else list(only)
-    unknown = [k for k in keys if k not in ROWS]
-    if unknown:
-        raise ValueError(f"unknown chollet-jena model(s) {', '.join(unknown)}; choose from {', '.join(ROWS)}")
+    keys = select_rows("chollet-jena", ROWS, only)
     values = table.iloc[:, 1:].to_numpy(dtype=np.float32)
     values = StandardScaler().fit(values[:cfg.train_end]).transform(values)           # training rows' statistics
     results = []
@@ -76,9 +72,7 @@ def run(table: pd.DataFrame, cfg: Optional[CholletJena] = None, only: Optional[S
         lookback, step = (720, 3) if key == "conv_gru" else (cfg.lookback, cfg.step)
         valid = WindowDataset(values, lookback, cfg.delay, cfg.train_end + 1, cfg.valid_end, step=step)
         if key == "naive":
-            errors = [(len(y), naive_last_value(x, y, metric="mae", column=1))
-                      for x, y in valid.batches(torch.arange(len(valid)), 4096)]
-            value = sum(n * e for n, e in errors) / len(valid)
+            value = naive_windows(valid, metric="mae", column=1)
             results.append(Result(LABELS[key], "val MAE", value, PUBLISHED[key], 0, 0.0, "cpu"))
             log(f"{LABELS[key]}: validation MAE {value:.4f} (published {PUBLISHED[key]})")
             continue

@@ -17,7 +17,7 @@ from torch.utils.data import TensorDataset
 
 from ..data import load_synthetic, naive_last_value, naive_repeat
 from ..models import handson_ml as book
-from .report import Result
+from .report import Result, select_rows
 from .training import train_model
 
 PUBLISHED = {"naive": 0.020211, "linear": 0.00417, "simple_rnn": 0.0109, "deep_rnn": 0.00291,
@@ -68,6 +68,7 @@ class _Run:
         kw = dict(n_series=cfg.n_series, seed=cfg.data_seed, split=cfg.split)
         (self.X, self.y), (self.Xv, self.yv), _ = load_synthetic(n_steps=50, ahead=1, **kw)
         (self.X10, self.Y10), (self.Xv10, self.Yv10), _ = load_synthetic(n_steps=50, ahead=10, **kw)
+        self.Ys, self.Ysv = sequence_targets(self.X10, self.Y10), sequence_targets(self.Xv10, self.Yv10)
         self.trained: Dict[str, torch.nn.Module] = {}
 
     def fit(self, key: str, build, train: Tuple, valid: Tuple, sequence: bool = False, target_slice=None) -> Result:
@@ -104,7 +105,7 @@ class _Run:
             return self.fit(key, lambda: book.linear_model(outputs=10), (X10, Y10), (Xv10, Yv10))
         if key == "seq_to_vector10":
             return self.fit(key, lambda: book.deep_rnn(dense_output=True, outputs=10), (X10, Y10), (Xv10, Yv10))
-        Ys, Ysv = sequence_targets(X10, Y10), sequence_targets(Xv10, Yv10)
+        Ys, Ysv = self.Ys, self.Ysv                                                    # (N, 50, 10) each
         if key == "conv_gru":
             return self.fit(key, book.conv_gru, (X10, Ys[:, 3::2]), (Xv10, Ysv[:, 3::2]), sequence=True)
         if key == "wavenet":
@@ -131,10 +132,7 @@ def run(cfg: Optional[Geron15] = None, only: Optional[Sequence[str]] = None, dev
         log=print) -> List[Result]:
     """Every row of the table (or the ``only`` ones, keys of :data:`ROWS`) in the table's order."""
     cfg = cfg or Geron15()
-    keys = list(ROWS) if not only else list(only)
-    unknown = [k for k in keys if k not in ROWS]
-    if unknown:
-        raise ValueError(f"unknown geron15 model(s) {', '.join(unknown)}; choose from {', '.join(ROWS)}")
+    keys = select_rows("geron15", ROWS, only)
     state = _Run(cfg, device)
     results = []
     for key in keys:

@@ -6,7 +6,7 @@ import platform
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
@@ -43,6 +43,15 @@ class Result:
             return None
         value = float(f"{self.value:.{significant_digits(self.published)}g}")
         return value >= self.published if self.higher_is_better else value <= self.published
+
+
+def select_rows(name: str, rows: Sequence[str], only: Optional[Sequence[str]]) -> List[str]:
+    """The row keys a run trains: ``only`` (checked against ``rows``) or every row, in the table's order."""
+    keys = list(rows) if not only else list(only)
+    unknown = [k for k in keys if k not in rows]
+    if unknown:
+        raise ValueError(f"unknown {name} model(s) {', '.join(unknown)}; choose from {', '.join(rows)}")
+    return keys
 
 
 def significant_digits(x: float) -> int:

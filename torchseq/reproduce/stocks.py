@@ -14,7 +14,7 @@ from torch.utils.data import TensorDataset
 from ..data import MinMaxScaler, make_sequences
 from ..models import stock_lecture
 from ..train import EarlyStopping
-from .report import Result
+from .report import Result, select_rows
 from .training import train_model
 
 PUBLISHED = {"lstm": 0.05, "gru": 0.06, "conv1d": 0.11}
@@ -45,10 +45,7 @@ def run(series: pd.Series, cfg: Optional[Stocks] = None, only: Optional[Sequence
     """Every model of the lecture (or the ``only`` ones) on ``series`` (one ticker's prices in time order, as
     :func:`torchseq.data.load_prices` returns)."""
     cfg = cfg or Stocks()
-    keys = list(ROWS) if not only else list(only)
-    unknown = [k for k in keys if k not in ROWS]
-    if unknown:
-        raise ValueError(f"unknown stocks model(s) {', '.join(unknown)}; choose from {', '.join(ROWS)}")
+    keys = select_rows("stocks", ROWS, only)
     prices = torch.tensor(series.to_numpy(), dtype=torch.float32)
     n_train, n_valid = int(cfg.split[0] * len(prices)), int(cfg.split[1] * len(prices))
     scaler = MinMaxScaler().fit(prices[:n_train])
