@@ -25,6 +25,7 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from .layout import arrange, gate_blocks, gate_span, gate_sum, like_xp, per_gate, product_for
 from .product import MaskedProduct, activation_backward, sigmoid_backward
 from .subnormal import flush_subnormals
 
@@ -37,14 +38,16 @@ class GRUResetAfterFunction(torch.autograd.Function):
     def forward(ctx, xp, h0, weight, bias_hh, mask, relu):
         L, N, H3 = xp.shape
         H = H3 // 3
-        product = MaskedProduct(weight, mask)
-        rec = bias_hh.expand(L, N, H3).clone()                                         # (L, N, 3H): b_h, then + W_h h
-        acts = torch.empty_like(xp)                                                    # (L, N, 3H): r, z, n
+        gate_major = per_gate(mask)                                                    # buffers (L, 3, N, H)
+        product = product_for(weight, mask)
+        xs = arrange(xp, 3, gate_major) if gate_major else xp                          # xp in the buffers' layout
+        rec = arrange(bias_hh.expand(L, N, H3), 3, gate_major)                         # b_h, then + W_h (m h)
+        acts = torch.empty_like(rec)                                                   # r, z, n
         hs = xp.new_empty(L, N, H)
         REC, Hs = rec.unbind(0), hs.unbind(0)
-        X_rz, X_n = xp[..., :2 * H].unbind(0), xp[..., 2 * H:].unbind(0)
-        REC_rz, REC_n = rec[..., :2 * H].unbind(0), rec[..., 2 * H:].unbind(0)
-        A_rz, R, Z, A_n = (acts[..., a:b].unbind(0) for a, b in ((0, 2 * H), (0, H), (H, 2 * H), (2 * H, H3)))
+        X_rz, REC_rz, A_rz = (gate_span(t, 2, 3, gate_major).unbind(0) for t in (xs, rec, acts))   # r, z
+        X_n, REC_n = gate_blocks(xs, 3, gate_major)[2].unbind(0), gate_blocks(rec, 3, gate_major)[2].unbind(0)
+        R, Z, A_n = (block.unbind(0) for block in gate_blocks(acts, 3, gate_major))
         h = h0
         for t in range(L):
             product.accumulate(REC[t], h)                                              # W_h (m h) + b_h
@@ -61,30 +64,33 @@ class GRUResetAfterFunction(torch.autograd.Function):
     @flush_subnormals
     def backward(ctx, d_hs):
         acts, rec, hs, h0, weight, mask = ctx.saved_tensors
-        L, N, H3 = acts.shape
-        H = H3 // 3
-        product = MaskedProduct(weight, mask)
-        r, z, n = acts.split(H, dim=-1)                                                # (L, N, H) each
+        L, N, H = hs.shape
+        gate_major = per_gate(mask)
+        product = product_for(weight, mask)
+        r, z, n = gate_blocks(acts, 3, gate_major)                                     # (L, N, H) each
         h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
         to_dn = activation_backward(1 - z, n, ctx.relu, torch.empty_like(n))           # dn_pre / dh_t = (1-z) phi'(.)
-        d_rec = torch.empty_like(acts)                                                 # (L, N, 3H), becomes dL/dR
-        dr, dz, drn = d_rec.split(H, dim=-1)
-        sigmoid_backward(to_dn * rec[..., 2 * H:], r, out=dr)                          # dr_pre / dh_t
+        d_rec = torch.empty_like(acts)                                                 # acts' layout, becomes dL/dR
+        dr, dz, drn = gate_blocks(d_rec, 3, gate_major)
+        sigmoid_backward(to_dn * gate_blocks(rec, 3, gate_major)[2], r, out=dr)        # dr_pre / dh_t
         sigmoid_backward(h_prev - n, z, out=dz)                                        # dz_pre / dh_t
         torch.mul(to_dn, r, out=drn)                                                   # dR_n / dh_t
         dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
         D_REC, DH, Z = d_rec.unbind(0), dh_all.unbind(0), z.unbind(0)
-        D_REC3 = d_rec.view(L, N, 3, H).unbind(0)
+        if gate_major:
+            D_REC3, gate_axis = D_REC, 0                                               # L x (3, N, H)
+        else:
+            D_REC3, gate_axis = d_rec.view(L, N, 3, H).unbind(0), 1                    # L x (N, 3, H)
         for t in range(L - 1, -1, -1):
             dh = DH[t]
             if t < L - 1:
                 product.accumulate_back(dh, D_REC[t + 1]).addcmul_(DH[t + 1], Z[t + 1])
-            D_REC3[t].mul_(dh.unsqueeze(1))                                            # dr, dz, dR_n at step t
+            D_REC3[t].mul_(dh.unsqueeze(gate_axis))                                    # dr, dz, dR_n at step t
         d_h0 = product.back(D_REC[0]).addcmul_(DH[0], Z[0])
-        d_xp = d_rec.clone()
+        d_xp = like_xp(d_rec, gate_major) if gate_major else d_rec.clone()            # (L, N, 3H), a copy
         torch.mul(to_dn, dh_all, out=d_xp[..., 2 * H:])                                # dxp_n = dn_pre
         d_weight = product.weight_grad(d_rec, h_prev)                                  # (3H, H)
-        return d_xp, d_h0, d_weight, d_rec.sum((0, 1)), None, None
+        return d_xp, d_h0, d_weight, gate_sum(d_rec, gate_major), None, None
 
 
 class GRUResetBeforeFunction(torch.autograd.Function):
@@ -94,12 +100,13 @@ class GRUResetBeforeFunction(torch.autograd.Function):
     def forward(ctx, xp, h0, weight, mask, relu):
         L, N, H3 = xp.shape
         H = H3 // 3
+        gate_major = per_gate(mask)                                                    # r, z as (L, 2, N, H)
         p_rz, p_n = _products(weight, mask)
-        a_rz = xp[..., :2 * H].clone()                                                 # (L, N, 2H): xp_rz, then r, z
+        a_rz = arrange(xp[..., :2 * H], 2, gate_major)                                 # xp_rz, then r, z
         a_n = xp[..., 2 * H:].clone()                                                  # (L, N, H): xp_n, then n
         rh, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # r h_{t-1}, h_t
         A_rz, A_n, RH, Hs = a_rz.unbind(0), a_n.unbind(0), rh.unbind(0), hs.unbind(0)
-        R, Z = a_rz[..., :H].unbind(0), a_rz[..., H:].unbind(0)
+        R, Z = (block.unbind(0) for block in gate_blocks(a_rz, 2, gate_major))
         h = h0
         for t in range(L):
             p_rz.accumulate(A_rz[t], h).sigmoid_()                                     # r, z
@@ -117,12 +124,13 @@ class GRUResetBeforeFunction(torch.autograd.Function):
     def backward(ctx, d_hs):
         a_rz, n, rh, hs, h0, weight, mask = ctx.saved_tensors
         L, N, H = n.shape
+        gate_major = per_gate(mask)
         p_rz, p_n = _products(weight, mask)
-        r, z = a_rz.split(H, dim=-1)
+        r, z = gate_blocks(a_rz, 2, gate_major)                                        # (L, N, H) each
         h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
         d_n = activation_backward(1 - z, n, ctx.relu, torch.empty_like(n))             # becomes dn_pre
-        d_rz = torch.empty_like(a_rz)                                                  # (L, N, 2H), becomes dr, dz
-        dr, dz = d_rz.split(H, dim=-1)
+        d_rz = torch.empty_like(a_rz)                                                  # a_rz's layout, becomes dr, dz
+        dr, dz = gate_blocks(d_rz, 2, gate_major)
         to_dr = sigmoid_backward(h_prev, r)                                            # dr_pre / d(rh) = h r(1-r)
         sigmoid_backward(h_prev - n, z, out=dz)                                        # dz_pre / dh_t
         D_N, D_RZ, DR, DZ = d_n.unbind(0), d_rz.unbind(0), dr.unbind(0), dz.unbind(0)
@@ -137,7 +145,7 @@ class GRUResetBeforeFunction(torch.autograd.Function):
             back = p_rz.accumulate_back(DH[t - 1], D_RZ[t]) if t else p_rz.back(D_RZ[t])   # + m W_rz^T [dr, dz]
             dh = back.addcmul_(dh, Z[t]).addcmul_(d_rh, R[t])                          # dL/dh_{t-1}
         d_weight = torch.cat([p_rz.weight_grad(d_rz, h_prev), p_n.weight_grad(d_n, rh)])   # (3H, H)
-        return torch.cat([d_rz, d_n], dim=-1), dh, d_weight, None, None
+        return torch.cat([like_xp(d_rz, gate_major), d_n], dim=-1), dh, d_weight, None, None
 
 
 def _phi_(a: torch.Tensor, relu: bool) -> torch.Tensor:
@@ -147,10 +155,10 @@ def _phi_(a: torch.Tensor, relu: bool) -> torch.Tensor:
 
 def _products(weight: torch.Tensor, mask):
     """The reset-before GRU's two products: (r, z) on h_{t-1} and n on r h_{t-1}, each with its masks
-    (per gate: masks 0-1 and 2; shared: the one mask for both)."""
+    (per gate: masks 0-1 on gate-major r, z blocks, and 2; shared: the one mask for both)."""
     H = weight.shape[1]
     if mask is None:
         return MaskedProduct(weight[:2 * H], None), MaskedProduct(weight[2 * H:], None)
     if mask.shape[0] == 1:
         return MaskedProduct(weight[:2 * H], mask), MaskedProduct(weight[2 * H:], mask)
-    return MaskedProduct(weight[:2 * H], mask[:2]), MaskedProduct(weight[2 * H:], mask[2:])
+    return product_for(weight[:2 * H], mask[:2]), MaskedProduct(weight[2 * H:], mask[2:])

@@ -28,23 +28,30 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .product import MaskedProduct, sigmoid_backward as _sigmoid_backward, tanh_backward as _tanh_backward
+from .layout import arrange, gate_blocks, like_xp, per_gate, product_for
+from .product import GateMajorProduct, MaskedProduct
+from .product import sigmoid_backward as _sigmoid_backward, tanh_backward as _tanh_backward
 from .subnormal import flush_subnormals
 
 
 class LSTMFunction(torch.autograd.Function):
     """(xp (L, N, 4H), h0, c0 (N, H), W_h (4H, H), mask (1|4, N, H) or None, last (N,) or None)
-    -> (h_t for every t (L, N, H), the cell state at step ``last`` (N, H); the final step when None)."""
+    -> (h_t for every t (L, N, H), the cell state at step ``last`` (N, H); the final step when None).
+
+    With one mask per gate the step's pre-activations are kept gate-major, (4, N, H) instead of (N, 4H)
+    (:mod:`torchseq.fast.layout`): the four masked products are one in-place batched product and every gate
+    block is contiguous; the gradient is handed back in xp's layout."""
 
     @staticmethod
     def forward(ctx, xp, h0, c0, weight, mask, last):
         L, N, H4 = xp.shape
         H = H4 // 4
-        product = MaskedProduct(weight, mask)
-        acts = xp.clone()                                                              # (L, N, 4H): xp_t, then gates
+        gate_major = per_gate(mask)
+        product = product_for(weight, mask)
+        acts = arrange(xp, 4, gate_major)                                              # xp_t, then gates
         g_all, cs, hs = (xp.new_empty(L, N, H) for _ in range(3))                      # (L, N, H) each
-        A, A_g = acts.unbind(0), acts[..., 2 * H:3 * H].unbind(0)                      # L x (N, 4H), g's pre-activation
-        I, F, O = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))          # L x (N, H) each
+        A = acts.unbind(0)                                                             # L x (N, 4H) or (4, N, H)
+        I, F, A_g, O = (block.unbind(0) for block in gate_blocks(acts, 4, gate_major))  # L x (N, H) each
         G, C, Hs = g_all.unbind(0), cs.unbind(0), hs.unbind(0)
         h, c = h0, c0
         for t in range(L):
@@ -63,19 +70,18 @@ class LSTMFunction(torch.autograd.Function):
     @flush_subnormals
     def backward(ctx, d_hs, d_c_last):
         acts, g, cs, hs, h0, c0, weight, mask, last = ctx.saved_tensors
-        L, N, H4 = acts.shape
-        H = H4 // 4
-        product = MaskedProduct(weight, mask)
-        i, f, _, o = acts.split(H, dim=-1)                                             # (L, N, H) each
+        gate_major = per_gate(mask)
+        product = product_for(weight, mask)
+        i, f, _, o = gate_blocks(acts, 4, gate_major)                                  # (L, N, H) each
         c_prev, h_prev = previous(c0, cs), previous(h0, hs)                            # (L, N, H) each
         tanh_cs = torch.tanh(cs)                                                       # recomputed, not stored
         to_dc = _tanh_backward(o, tanh_cs)                                             # dh/dc: o (1 - tanh^2 c)
-        da = gate_factors(acts, g, c_prev, tanh_cs)                                    # (L, N, 4H), becomes dL/da
-        carry = backward_through_time(product, da, d_hs, to_dc, f, d_c_last, last)     # dL/dc_0
+        da = gate_factors(acts, g, c_prev, tanh_cs, gate_major)                        # acts' layout, becomes dL/da
+        carry = backward_through_time(product, da, d_hs, to_dc, f, d_c_last, last, gate_major)   # dL/dc_0
         d_h0 = product.back(da[0])                                                     # (N, H)
         d_c0 = carry * f[0]
         d_weight = product.weight_grad(da, h_prev)                                     # (4H, H), one product
-        return da, d_h0, d_c0, d_weight, None, None
+        return like_xp(da, gate_major), d_h0, d_c0, d_weight, None, None
 
 
 def previous(first: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
@@ -83,15 +89,15 @@ def previous(first: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
     return torch.cat([first.unsqueeze(0), steps[:-1]])                                 # (L, N, H)
 
 
-def gate_factors(acts: torch.Tensor, g: torch.Tensor, c_prev: torch.Tensor, tanh_out: torch.Tensor) -> torch.Tensor:
-    """The LSTM family's gradient-independent factors for all t at once, as (L, N, 4H) in gate order:
+def gate_factors(acts: torch.Tensor, g: torch.Tensor, c_prev: torch.Tensor, tanh_out: torch.Tensor,
+                 gate_major: bool = False) -> torch.Tensor:
+    """The LSTM family's gradient-independent factors for all t at once, in ``acts``' layout, in gate order:
     g i(1-i), c_{t-1} f(1-f), i (1-g^2) (each d a / d c_t) and tanh(.) o(1-o) (d a_o / d h_t), with
     ``tanh_out`` the tanh that o multiplies. ATen's one-pass derivative kernels: sigmoid_backward(x, s)
     = x s(1-s), tanh_backward(x, y) = x (1-y^2)."""
-    H = g.shape[-1]
-    i, f, _, o = acts.split(H, dim=-1)                                                 # (L, N, H) each
-    da = torch.empty_like(acts)                                                        # (L, N, 4H)
-    da_i, da_f, da_g, da_o = da.split(H, dim=-1)
+    i, f, _, o = gate_blocks(acts, 4, gate_major)                                      # (L, N, H) each
+    da = torch.empty_like(acts)                                                        # (L, N, 4H) or (L, 4, N, H)
+    da_i, da_f, da_g, da_o = gate_blocks(da, 4, gate_major)
     _sigmoid_backward(g, i, out=da_i)                                                  # g i(1-i)
     _sigmoid_backward(c_prev, f, out=da_f)                                             # c_{t-1} f(1-f)
     _tanh_backward(i, g, out=da_g)                                                     # i (1-g^2)
@@ -99,13 +105,13 @@ def gate_factors(acts: torch.Tensor, g: torch.Tensor, c_prev: torch.Tensor, tanh
     return da
 
 
-def backward_through_time(product: MaskedProduct, da: torch.Tensor, d_hs, to_dc: torch.Tensor,
-                          carry_factor: torch.Tensor, d_c_last, last) -> torch.Tensor:
+def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.Tensor, d_hs, to_dc: torch.Tensor,
+                          carry_factor: torch.Tensor, d_c_last, last, gate_major: bool = False) -> torch.Tensor:
     r"""The reverse loop shared by the LSTM family; returns dL/dc_0 and leaves dL/da_t in ``da``.
 
-    On entry ``da`` (L, N, 4H) holds the gradient-independent factors: for the blocks i, f, g the factor
-    d a / d c_t, for o the factor d a_o / d h_t. ``to_dc`` (L, N, H) is dh_t/dc_t and ``carry_factor``
-    (L, N, H) is dc_t/dc_{t-1}, both total derivatives (through the peepholes where there are any;
+    On entry ``da`` (L, N, 4H), or (L, 4, N, H) with ``gate_major``, holds the gradient-independent
+    factors: for the blocks i, f, g the factor d a / d c_t, for o the factor d a_o / d h_t. ``to_dc``
+    (L, N, H) is dh_t/dc_t and ``carry_factor`` (L, N, H) is dc_t/dc_{t-1}, both total derivatives (through the peepholes where there are any;
     o (1 - tanh^2 c_t) and f_t for the plain LSTM). Per step t = L-1 .. 0:
 
     .. math::
@@ -116,12 +122,14 @@ def backward_through_time(product: MaskedProduct, da: torch.Tensor, d_hs, to_dc:
     d_hs (L, N, H) or None is dL/dy_t; d_c_last (N, H) or None enters at step ``last`` (each sample's
     final step, (N,)) or at L-1 when ``last`` is None.
     """
-    L, N, H4 = da.shape
-    H = H4 // 4
+    L, N, H = to_dc.shape
     dh_all = torch.zeros_like(to_dc) if d_hs is None else d_hs.clone()                # dL/dy_t, then + the recurrence
     DA, DH, TO_DC, CF = da.unbind(0), dh_all.unbind(0), to_dc.unbind(0), carry_factor.unbind(0)
-    DA_cell = da.view(L, N, 4, H)[:, :, :3].unbind(0)                                  # L x (N, 3, H): i, f, g
-    DA_o = da[..., 3 * H:].unbind(0)                                                   # L x (N, H)
+    if gate_major:
+        DA_cell, gate_axis = da[:, :3].unbind(0), 0                                    # L x (3, N, H): i, f, g
+    else:
+        DA_cell, gate_axis = da.view(L, N, 4, H)[:, :, :3].unbind(0), 1                # L x (N, 3, H): i, f, g
+    DA_o = gate_blocks(da, 4, gate_major)[3].unbind(0)                                 # L x (N, H)
     d_c_steps = None
     if last is not None and d_c_last is not None:                                      # dL/dc_last enters at its step
         d_c_steps = torch.zeros_like(to_dc)
@@ -136,7 +144,7 @@ def backward_through_time(product: MaskedProduct, da: torch.Tensor, d_hs, to_dc:
             dc.add_(d_c_last)
         if d_c_steps is not None:
             dc.add_(d_c_steps[t])
-        DA_cell[t].mul_(dc.unsqueeze(1))                                               # da_i, da_f, da_g
+        DA_cell[t].mul_(dc.unsqueeze(gate_axis))                                       # da_i, da_f, da_g
         DA_o[t].mul_(dh)                                                               # da_o
         carry = dc
     return carry

@@ -10,6 +10,11 @@ Per step the fast kernels need
 and, once per call after the reverse loop, the weight gradient over all timesteps in one product:
 
     dW_g = sum_t da_{g,t}^T (m_g * h_t)             da (L, N, k*H), h (L, N, H) -> (k*H, H)
+
+:class:`MaskedProduct` works on a step's pre-activations laid out as torch.nn has them, (N, k*H).
+:class:`GateMajorProduct` is for one mask per gate with the pre-activations gate-major, (k, N, H): there the
+k masked products are one batched product written in place, where the (N, k*H) layout needs the batched
+product, then a strided add into the row-major buffer.
 """
 from __future__ import annotations
 
@@ -71,6 +76,44 @@ class MaskedProduct:
         hm = (h.unsqueeze(0) * self.mask.unsqueeze(1)).reshape(self.k, L * N, H)      # (k, L*N, H)
         dg = da.reshape(L * N, self.k, H).permute(1, 2, 0)                             # (k, H, L*N)
         return torch.bmm(dg, hm).reshape(self.k * H, H)                                # (k, H, H) -> (k*H, H)
+
+
+class GateMajorProduct:
+    """W (k*H, H) and one mask per gate (k, N, H), on gate-major pre-activations: a step's ``out`` and ``da``
+    are (k, N, H) and the weight gradient takes da as (L, k, N, H). Per step, forward a_g += W_g (m_g h) is
+    one elementwise product into a reused buffer and one in-place batched product (``baddbmm_``), backward
+    sum_g m_g (W_g^T da_g) a batched product on contiguous blocks, the mask, a sum over the gates."""
+
+    def __init__(self, weight: torch.Tensor, mask: torch.Tensor):
+        H = weight.shape[1]
+        self.k = weight.shape[0] // H
+        if mask is None or mask.shape[0] != self.k:
+            raise ValueError(f"mask must have one row per gate, ({self.k}, N, {H}); got "
+                             f"{None if mask is None else tuple(mask.shape)}")
+        self.mask = mask
+        self.gate_weights = weight.view(self.k, H, H)                                  # (k, H, H), [g] = W_g
+        self.gate_weights_t = self.gate_weights.transpose(1, 2).contiguous()           # (k, H, H), [g] = W_g^T
+        self.masked = torch.empty_like(mask)                                           # (k, N, H): m_g h, every step
+        self.per_gate = torch.empty_like(mask)                                         # (k, N, H): W_g^T da_g
+
+    def accumulate(self, out: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """out_g += W_g (m_g * h), in place: out (k, N, H) contiguous, h (N, H)."""
+        return out.baddbmm_(torch.mul(h, self.mask, out=self.masked), self.gate_weights_t)
+
+    def back(self, da: torch.Tensor) -> torch.Tensor:
+        """sum_g m_g * (W_g^T da_g): da (k, N, H) -> (N, H)."""
+        return torch.bmm(da, self.gate_weights, out=self.per_gate).mul_(self.mask).sum(0)
+
+    def accumulate_back(self, out: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
+        """out += sum_g m_g * (W_g^T da_g), in place: da (k, N, H), out (N, H)."""
+        return out.add_(self.back(da))
+
+    def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """dW_g = sum over t and samples of da_g^T (m_g * h): da (L, k, N, H), h (L, N, H) -> (k*H, H)."""
+        L, N, H = h.shape
+        hm = (h.unsqueeze(0) * self.mask.unsqueeze(1)).reshape(self.k, L * N, H)      # (k, L, N, H) -> (k, L*N, H)
+        dg = da.transpose(0, 1).reshape(self.k, L * N, H)                              # (k, L, N, H) -> (k, L*N, H)
+        return torch.bmm(dg.transpose(1, 2), hm).reshape(self.k * H, H)                # (k, H, H) -> (k*H, H)
 
 
 def sigmoid_backward(x: torch.Tensor, s: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:

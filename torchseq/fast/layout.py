@@ -1,0 +1,57 @@
+"""Where a step's gate pre-activations live in the fast kernels' buffers.
+
+torch.nn's layout keeps the G gate blocks of a step side by side, (L, N, G*H): one product W_h h per step
+fills them all. With one dropout mask per gate the step needs G products W_g (m_g h), and in that layout
+their results must be added into strided slices. Gate-major buffers, (L, G, N, H), make each block of a step
+a contiguous (N, H) matrix and the G products one in-place batched product
+(:class:`~torchseq.fast.product.GateMajorProduct`); the input projection is copied into that layout once
+before the loop and its gradient copied back once after the reverse loop.
+"""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import torch
+
+from .product import GateMajorProduct, MaskedProduct
+
+
+def per_gate(mask: Optional[torch.Tensor]) -> bool:
+    """Whether a recurrent mask has one row per gate: the case for the gate-major layout."""
+    return mask is not None and mask.shape[0] > 1
+
+
+def product_for(weight: torch.Tensor, mask: Optional[torch.Tensor]):
+    """The recurrent product for this mask, matching :func:`arrange`'s choice of layout."""
+    return GateMajorProduct(weight, mask) if per_gate(mask) else MaskedProduct(weight, mask)
+
+
+def arrange(xp: torch.Tensor, gates: int, gate_major: bool) -> torch.Tensor:
+    """A fresh working copy of xp (L, N, G*H): the same layout, or gate-major (L, G, N, H)."""
+    if not gate_major:
+        return xp.clone()
+    L, N, GH = xp.shape
+    return xp.view(L, N, gates, GH // gates).transpose(1, 2).contiguous()             # (L, N, G, H) -> (L, G, N, H)
+
+
+def like_xp(t: torch.Tensor, gate_major: bool) -> torch.Tensor:
+    """Back to xp's layout: gate-major (L, G, N, H) -> (L, N, G*H) (a copy); otherwise t itself."""
+    if not gate_major:
+        return t
+    L, G, N, H = t.shape
+    return t.transpose(1, 2).reshape(L, N, G * H)                                      # (L, N, G, H) -> (L, N, G*H)
+
+
+def gate_blocks(t: torch.Tensor, gates: int, gate_major: bool) -> Tuple[torch.Tensor, ...]:
+    """The G gate blocks of (L, N, G*H) or gate-major (L, G, N, H), in gate order, as (L, N, H) views."""
+    return t.unbind(1) if gate_major else t.split(t.shape[-1] // gates, dim=-1)
+
+
+def gate_span(t: torch.Tensor, count: int, gates: int, gate_major: bool) -> torch.Tensor:
+    """The first ``count`` gate blocks together: (L, N, count*H), or gate-major (L, count, N, H)."""
+    return t[:, :count] if gate_major else t[..., :count * (t.shape[-1] // gates)]
+
+
+def gate_sum(t: torch.Tensor, gate_major: bool) -> torch.Tensor:
+    """The sum over time steps and samples, per gate unit: (L, N, G*H) or (L, G, N, H) -> (G*H,)."""
+    return t.sum((0, 2)).flatten() if gate_major else t.sum((0, 1))
