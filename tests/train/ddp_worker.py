@@ -3,6 +3,7 @@ with the same global batch; writes the final weights and history to the path giv
 import sys
 
 import torch
+import torch.distributed as dist
 from torch.utils.data import TensorDataset
 
 import torchseq as ts
@@ -20,6 +21,9 @@ def main(out: str) -> None:
     if trainer.rank == 0:
         torch.save({"weights": model.state_dict(), "history": history.to_dict("list"),
                     "world": trainer.world_size}, out)
+    if dist.is_initialized():                   # leave the group together: a rank exiting with gloo's threads
+        dist.barrier()                          # still running can abort ("terminate called without an
+        dist.destroy_process_group()            # active exception"), as a CI run did once
 
 
 if __name__ == "__main__":
