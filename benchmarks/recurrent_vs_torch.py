@@ -4,7 +4,8 @@ reference path, and torch.nn (cuDNN on a GPU, oneDNN/MKL on a CPU), all with the
 Forward and backward are timed separately (synchronising the device around each), after warm-up, over
 ``--repeats`` runs taken in turn (round-robin); medians and interquartile ranges. For each configuration:
 LSTM and GRU (reset-after, torch.nn's form) in float32, and on CUDA also under bf16 autocast; the fast
-path with dropout = recurrent_dropout = 0.25 against itself without; the peephole and layer-norm LSTMs
+path with dropout = recurrent_dropout = 0.25 against itself without; on CUDA also the fast path captured in
+CUDA graphs (:func:`torchseq.fast.cuda_graphed`, forward and backward replayed); the peephole and layer-norm LSTMs
 against the plain LSTM; and the training step's memory -- the bytes autograd saves for backward (any
 device) and, on CUDA, the peak allocated memory. Results: JSON, a markdown table and a PNG of the ratios.
 
@@ -18,7 +19,7 @@ from torch import nn
 
 from timing import bench_main, cell, measured_on, pass_stats, plot_ratios, stats, time_modules, total_seconds
 import torchseq as ts
-from torchseq.fast import use_reference_path
+from torchseq.fast import cuda_graphed, use_reference_path
 from torchseq.interop import from_torch
 
 # (T, N, C, H): time steps, batch, input features, hidden units.
@@ -94,7 +95,8 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             fast = from_torch(reference)
             modules = {"torch.nn": reference, "torchseq": fast, "readable": ReferencePath(fast)}
             if device.type == "cuda":
-                modules.update({"torch.nn bf16": Autocast(reference), "torchseq bf16": Autocast(fast)})
+                modules.update({"torch.nn bf16": Autocast(reference), "torchseq bf16": Autocast(fast),
+                                "torchseq graphed": cuda_graphed(from_torch(reference), x)})
             times = time_modules(modules, x, repeats, warmup)
             result = {"kind": kind, "T": T, "N": N, "C": C, "H": H}
             for name, (fwd, bwd) in times.items():
@@ -103,6 +105,7 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             result["ratio_readable"] = _ratio(times, "readable", "torch.nn")
             if device.type == "cuda":
                 result["ratio_bf16"] = _ratio(times, "torchseq bf16", "torch.nn bf16")
+                result["ratio_graphed"] = _ratio(times, "torchseq graphed", "torch.nn")
                 result["peak_bytes"] = {"torch.nn": peak_cuda_bytes(reference, x), "torchseq": peak_cuda_bytes(fast, x)}
             result["saved_bytes"] = {"torch.nn": saved_bytes(reference, x), "torchseq": saved_bytes(fast, x)}
             layer = getattr(ts, kind)
@@ -130,13 +133,14 @@ def markdown(rows, info: dict, repeats: int) -> str:
              "fwd+bwd medians, torchseq / torch.nn (fast path unless marked readable). Denormals flushed to zero "
              "for every module (torch.set_flush_denormal).", "",
              "| layer | T | N | C | H | torch.nn fwd | torch.nn bwd | torchseq fwd | torchseq bwd | ratio | readable ratio"
-             + (" | bf16 ratio" if cuda else "") + " |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | ---" if cuda else "") + " |"]
+             + (" | CUDA-graphed ratio | bf16 ratio" if cuda else "") + " |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | --- | ---" if cuda else "") + " |"]
     for r in rows:
         a, b = r["torch.nn"], r["torchseq"]
         lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {cell(a['forward'])} | "
                      f"{cell(a['backward'])} | {cell(b['forward'])} | {cell(b['backward'])} | **{r['ratio']:.2f}x** | "
-                     f"{r['ratio_readable']:.2f}x" + (f" | {r['ratio_bf16']:.2f}x" if cuda else "") + " |")
+                     f"{r['ratio_readable']:.2f}x"
+                     + (f" | {r['ratio_graphed']:.2f}x | {r['ratio_bf16']:.2f}x" if cuda else "") + " |")
     lines += ["", "| layer | T | N | C | H | dropout 0.25/0.25 vs none | peephole / LSTM | layer-norm / LSTM | "
               "saved for backward, torchseq / torch.nn" + (" | peak CUDA memory, torchseq / torch.nn" if cuda else "") + " |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | ---" if cuda else "") + " |"]
@@ -151,7 +155,8 @@ def markdown(rows, info: dict, repeats: int) -> str:
 
 def plot(rows, path):
     return plot_ratios(path, [f"{r['kind']}\n{r['T']}/{r['N']}/{r['C']}/{r['H']}" for r in rows],
-                       {"fast path": [r["ratio"] for r in rows], "readable path": [r["ratio_readable"] for r in rows]},
+                       {"fast path": [r["ratio"] for r in rows], "readable path": [r["ratio_readable"] for r in rows],
+                        **({"CUDA-graphed fast path": [r["ratio_graphed"] for r in rows]} if "ratio_graphed" in rows[0] else {})},
                        "torchseq / torch.nn, forward + backward (T/N/C/H)")
 
 
