@@ -43,11 +43,11 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         product = MaskedProduct(weight, mask)
         acts = xp.clone()                                                              # (L, N, 4H): xp_t, then gates
         rec = torch.zeros_like(xp)                                                     # (L, N, 4H): r_t = W_h (m h)
-        g_all, cs, c_hats, hs = (xp.new_empty(L, N, H) for _ in range(4))              # (L, N, H) each
+        g_all, cs, tanh_c_hats, hs = (xp.new_empty(L, N, H) for _ in range(4))         # (L, N, H) each
         A, REC = acts.unbind(0), rec.unbind(0)
         A_g = acts[..., 2 * H:3 * H].unbind(0)
         I, F, O = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))          # L x (N, H) each
-        G, C, C_hat, Hs = g_all.unbind(0), cs.unbind(0), c_hats.unbind(0), hs.unbind(0)
+        G, C, TC_hat, Hs = g_all.unbind(0), cs.unbind(0), tanh_c_hats.unbind(0), hs.unbind(0)
         stats_h, stats_c = [], []                                                      # L x (mean, rstd), (N, 1) each
         h, c = h0, c0
         for t in range(L):
@@ -60,13 +60,13 @@ class LayerNormLSTMFunction(torch.autograd.Function):
             torch.mul(F[t], c, out=C[t]).addcmul_(I[t], G[t])                          # c_t = f c + i g
             c_norm, *stats = layer_norm(C[t], gain_c, bias_c, eps)                     # LN_c(c_t)
             stats_c.append(stats)
-            C_hat[t].copy_(c_norm)
-            torch.mul(O[t], torch.tanh(c_norm), out=Hs[t])                             # h_t = o tanh(LN_c(c_t))
+            torch.tanh(c_norm, out=TC_hat[t])                                          # kept for the backward
+            torch.mul(O[t], TC_hat[t], out=Hs[t])                                      # h_t = o tanh(LN_c(c_t))
             h, c = Hs[t], C[t]
         mean_h, rstd_h = (torch.stack(s) for s in zip(*stats_h))                       # (L, N, 1) each
         mean_c, rstd_c = (torch.stack(s) for s in zip(*stats_c))
         c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
-        ctx.save_for_backward(acts, rec, g_all, cs, c_hats, hs, mean_h, rstd_h, mean_c, rstd_c, h0, c0, weight,
+        ctx.save_for_backward(acts, rec, g_all, cs, tanh_c_hats, hs, mean_h, rstd_h, mean_c, rstd_c, h0, c0, weight,
                               gain_h, gain_c, bias_c, mask, last)
         return hs, c_last
 
@@ -74,14 +74,13 @@ class LayerNormLSTMFunction(torch.autograd.Function):
     @once_differentiable
     @flush_subnormals
     def backward(ctx, d_hs, d_c_last):
-        (acts, rec, g, cs, c_hats, hs, mean_h, rstd_h, mean_c, rstd_c, h0, c0, weight,
+        (acts, rec, g, cs, tanh_c_hat, hs, mean_h, rstd_h, mean_c, rstd_c, h0, c0, weight,
          gain_h, gain_c, bias_c, mask, last) = ctx.saved_tensors
         L, N, H4 = acts.shape
         H = H4 // 4
         product = MaskedProduct(weight, mask)
         f = acts[..., H:2 * H]                                                         # (L, N, H)
         c_prev, h_prev = previous(c0, cs), previous(h0, hs)                            # (L, N, H) each
-        tanh_c_hat = torch.tanh(c_hats)
         to_dc_hat = tanh_backward(acts[..., 3 * H:], tanh_c_hat)                       # dh/dc-hat: o (1 - tanh^2)
         da = gate_factors(acts, g, c_prev, tanh_c_hat)                                 # (L, N, 4H), becomes dL/da
         da_o = da[..., 3 * H:]
@@ -91,8 +90,8 @@ class LayerNormLSTMFunction(torch.autograd.Function):
             steps = torch.full((N,), L - 1, device=cs.device) if last is None else last
             d_c_steps[steps, torch.arange(N, device=cs.device)] = d_c_last
         d_c_hat = torch.empty_like(cs)                                                 # dL/dLN_c(c_t)
-        dr = torch.empty_like(rec)                                                     # dL/dr_t
-        DA, DR, DH, DC_hat = da.unbind(0), dr.unbind(0), dh_all.unbind(0), d_c_hat.unbind(0)
+        DR = [None] * L                                                                # dL/dr_t, (N, 4H) each
+        DA, DH, DC_hat = da.unbind(0), dh_all.unbind(0), d_c_hat.unbind(0)
         DA_cell = da.view(L, N, 4, H)[:, :, :3].unbind(0)                              # L x (N, 3, H): i, f, g
         DA_o, TO_DC_hat, Fg = da_o.unbind(0), to_dc_hat.unbind(0), f.unbind(0)
         carry = None                                                                   # dL/dc_{t+1}
@@ -106,11 +105,11 @@ class LayerNormLSTMFunction(torch.autograd.Function):
                 dc.add_(d_c_steps[t])
             DA_cell[t].mul_(dc.unsqueeze(1))                                           # da_i, da_f, da_g
             DA_o[t].mul_(dh)                                                           # da_o
-            DR[t].copy_(layer_norm_input_grad(DA[t], rec[t], mean_h[t], rstd_h[t], gain_h))   # dL/dr_t
+            DR[t] = layer_norm_input_grad(DA[t], rec[t], mean_h[t], rstd_h[t], gain_h)   # dL/dr_t
             carry = dc
         d_h0 = product.back(DR[0])                                                     # (N, H)
         d_c0 = carry * Fg[0]
-        d_weight = product.weight_grad(dr, h_prev)                                     # (4H, H), one product
+        d_weight = product.weight_grad(torch.stack(DR), h_prev)                        # (4H, H), one product
         d_gain_h, _ = layer_norm_param_grads(da, rec, mean_h, rstd_h, gain_h, None)
         d_gain_c, d_bias_c = layer_norm_param_grads(d_c_hat, cs, mean_c, rstd_c, gain_c, bias_c)
         return da, d_h0, d_c0, d_weight, d_gain_h, d_gain_c, d_bias_c, None, None, None
