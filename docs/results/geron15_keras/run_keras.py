@@ -54,11 +54,25 @@ def last_time_step_mse(y_true, y_pred):
     return keras.metrics.mean_squared_error(y_true[:, -1], y_pred[:, -1])
 
 
-def main(row, seed):
+def book_data():
+    """The book's split with NumPy's legacy seed 42: (X_train, X_valid (N, 50, 1), ahead (10000, 50, 10)),
+    ahead[:, t, k-1] = x_{t+k} for the sequence-to-sequence rows; the series itself (10000, 60, 1) last."""
     np.random.seed(42)
     data = series(10000, 60)                                                 # (10000, 60, 1)
-    X_train, X_valid = data[:7000, :50], data[7000:9000, :50]
     ahead = np.stack([data[:, k:k + 50, 0] for k in range(1, 11)], axis=-1)  # (10000, 50, 10): x_{t+k}
+    return data[:7000, :50], data[7000:9000, :50], ahead, data
+
+
+def ln_rnn_model():
+    """The book's two RNNs of LNSimpleRNNCell(20) -> TimeDistributed(Dense(10)), built under the current seed."""
+    return keras.Sequential([keras.Input(shape=(None, 1)),
+                             keras.layers.RNN(LNSimpleRNNCell(20), return_sequences=True),
+                             keras.layers.RNN(LNSimpleRNNCell(20), return_sequences=True),
+                             keras.layers.TimeDistributed(keras.layers.Dense(10))])
+
+
+def main(row, seed):
+    X_train, X_valid, ahead, data = book_data()
     keras.utils.set_random_seed(seed)
     start = time.time()
     if row == "seq_to_vector10":
@@ -69,10 +83,7 @@ def main(row, seed):
                             validation_data=(X_valid, data[7000:9000, -10:, 0]))
         curve = history.history["val_loss"]
     elif row == "ln_rnn":
-        model = keras.Sequential([keras.Input(shape=(None, 1)),
-                                  keras.layers.RNN(LNSimpleRNNCell(20), return_sequences=True),
-                                  keras.layers.RNN(LNSimpleRNNCell(20), return_sequences=True),
-                                  keras.layers.TimeDistributed(keras.layers.Dense(10))])
+        model = ln_rnn_model()
         model.compile(loss="mse", optimizer="adam", metrics=[last_time_step_mse])
         history = model.fit(X_train, ahead[:7000], epochs=20, verbose=0, validation_data=(X_valid, ahead[7000:9000]))
         curve = history.history["val_last_time_step_mse"]
