@@ -14,15 +14,12 @@ ROW is a chollet-imdb row (``lstm``, ``bidirectional_lstm``, ...). Everything el
 """
 import json
 import sys
-from pathlib import Path
 
 import torch
 
 from torchseq.data import load_imdb
 from torchseq.reproduce import chollet_imdb
-
-ARCHIVE = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "aclImdb_v1.tar.gz"
-
+from torchseq.reproduce.command import CHECKOUT_ARCHIVE
 
 class KerasRMSprop(torch.optim.Optimizer):
     """RMSprop with epsilon inside the square root; the arguments of torch.optim.RMSprop that torchseq passes."""
@@ -44,7 +41,7 @@ class KerasRMSprop(torch.optim.Optimizer):
 
 
 def main(row, seeds):
-    reviews = load_imdb(ARCHIVE)
+    reviews = load_imdb(CHECKOUT_ARCHIVE)
     original, torch.optim.RMSprop = torch.optim.RMSprop, KerasRMSprop                 # what "rmsprop" builds
     try:
         for seed in seeds:

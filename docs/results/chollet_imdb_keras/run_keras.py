@@ -19,7 +19,6 @@ of the best validation epoch, as torchseq's reproduction does. Prints one JSON l
 import json
 import sys
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -27,9 +26,7 @@ import tensorflow as tf
 
 from torchseq.data import load_imdb
 from torchseq.reproduce.chollet_imdb import CholletImdb, prepare
-
-ARCHIVE = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "aclImdb_v1.tar.gz"
-
+from torchseq.reproduce.command import CHECKOUT_ARCHIVE
 
 def keras2_hard_sigmoid(x):
     """Keras 2.0's hard sigmoid: clip(0.2 x + 0.5, 0, 1)."""
@@ -69,7 +66,7 @@ class BestWeights(keras.callbacks.Callback):
 def main(row, seed, gate="sigmoid"):
     if gate not in ("sigmoid", "hard_sigmoid"):
         raise SystemExit(f"GATE must be sigmoid or hard_sigmoid, got {gate!r}")
-    train, valid, test = (arrays(d) for d in prepare(load_imdb(ARCHIVE), CholletImdb(seed=seed)))
+    train, valid, test = (arrays(d) for d in prepare(load_imdb(CHECKOUT_ARCHIVE), CholletImdb(seed=seed)))
     keras.utils.set_random_seed(seed)
     model = model_for(row, gate)
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
