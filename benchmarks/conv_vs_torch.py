@@ -41,7 +41,6 @@ class TorchConv(nn.Module):
 
 
 def run(configs, repeats: int, warmup: int, device: torch.device):
-    rows = []
     for (name, N, L, C, O, K, d, padding) in configs:
         torch.manual_seed(0)
         ours = Conv1D(C, O, K, dilation_rate=d, padding=padding, device=device)
@@ -54,11 +53,10 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             row[key] = pass_stats(fwd, bwd)
         row["ratio"] = row["torchseq"]["total"]["median_ms"] / row["nn.Conv1d"]["total"]["median_ms"]
         row["ratio_transposed"] = row["torchseq"]["total"]["median_ms"] / row["nn.Conv1d + transposes"]["total"]["median_ms"]
-        rows.append(row)
         print(f"{name:<28} torchseq {row['torchseq']['total']['median_ms']:8.2f} ms  nn.Conv1d "
               f"{row['nn.Conv1d']['total']['median_ms']:8.2f} ms  ratio {row['ratio']:.2f}x "
               f"(vs transposed {row['ratio_transposed']:.2f}x)", flush=True)
-    return rows
+        yield row
 
 
 def markdown(rows, info: dict, repeats: int) -> str:

@@ -25,7 +25,6 @@ VARIANTS = {"none": {}, "per-gate": {"dropout": 0.25, "recurrent_dropout": 0.25}
 
 
 def run(configs, repeats: int, warmup: int, device: torch.device):
-    rows = []
     for (T, N, C, H) in configs:
         for kind, make in LAYERS.items():
             x = torch.randn(N, T, C, device=device, requires_grad=True)            # (N, L, F)
@@ -38,10 +37,9 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
                 row[name] = stats(total_seconds(fwd, bwd))
             for name in ("per-gate", "shared"):
                 row[f"ratio {name}"] = row[name]["median_ms"] / row["none"]["median_ms"]
-            rows.append(row)
             print(f"{kind:<16} T={T:<5} N={N:<3} C={C:<4} H={H:<4} none {row['none']['median_ms']:8.2f} ms  "
                   f"per-gate {row['ratio per-gate']:.2f}x  shared {row['ratio shared']:.2f}x", flush=True)
-    return rows
+            yield row
 
 
 def markdown(rows, info: dict, repeats: int) -> str:

@@ -77,6 +77,19 @@ def peak_cuda_bytes(module: nn.Module, x: torch.Tensor) -> int:
     return torch.cuda.max_memory_allocated(x.device) - base
 
 
+def graphed_or_error(module: nn.Module, x: torch.Tensor):
+    """(the module captured by :func:`torchseq.fast.cuda_graphed` and run once, None) or (None, the error):
+    a capture that fails costs its column, not the rest of a GPU run."""
+    try:
+        graphed = cuda_graphed(module, x)
+        out = graphed(x)
+        (out[0] if isinstance(out, tuple) else out).sum().backward()
+        torch.cuda.synchronize(x.device)
+        return graphed, None
+    except Exception as error:                                                           # reported in the results
+        return None, f"{type(error).__name__}: {error}"
+
+
 def _ratio(times, a, b):
     return stats(total_seconds(*times[a]))["median_ms"] / stats(total_seconds(*times[b]))["median_ms"]
 
@@ -86,7 +99,6 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
     # subnormal numbers, which are 5-10x slower on x86 CPUs. oneDNN's LSTM flushes them in its kernel; here
     # every module runs with flush-to-zero, so all are timed on normal numbers alike.
     torch.set_flush_denormal(True)
-    rows = []
     for (T, N, C, H) in configs:
         x = torch.randn(N, T, C, device=device, requires_grad=True)                  # (N, L, F)
         for kind, cls in KINDS.items():
@@ -94,18 +106,21 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             reference = cls(C, H, batch_first=True, device=device)
             fast = from_torch(reference)
             modules = {"torch.nn": reference, "torchseq": fast, "readable": ReferencePath(fast)}
-            if device.type == "cuda":
-                modules.update({"torch.nn bf16": Autocast(reference), "torchseq bf16": Autocast(fast),
-                                "torchseq graphed": cuda_graphed(from_torch(reference), x)})
-            times = time_modules(modules, x, repeats, warmup)
             result = {"kind": kind, "T": T, "N": N, "C": C, "H": H}
+            if device.type == "cuda":
+                modules.update({"torch.nn bf16": Autocast(reference), "torchseq bf16": Autocast(fast)})
+                graphed, result["graphed_error"] = graphed_or_error(from_torch(reference), x)
+                if graphed is not None:
+                    modules["torchseq graphed"] = graphed
+            times = time_modules(modules, x, repeats, warmup)
             for name, (fwd, bwd) in times.items():
                 result[name] = pass_stats(fwd, bwd)
             result["ratio"] = _ratio(times, "torchseq", "torch.nn")
             result["ratio_readable"] = _ratio(times, "readable", "torch.nn")
             if device.type == "cuda":
                 result["ratio_bf16"] = _ratio(times, "torchseq bf16", "torch.nn bf16")
-                result["ratio_graphed"] = _ratio(times, "torchseq graphed", "torch.nn")
+                if graphed is not None:
+                    result["ratio_graphed"] = _ratio(times, "torchseq graphed", "torch.nn")
                 result["peak_bytes"] = {"torch.nn": peak_cuda_bytes(reference, x), "torchseq": peak_cuda_bytes(fast, x)}
             result["saved_bytes"] = {"torch.nn": saved_bytes(reference, x), "torchseq": saved_bytes(fast, x)}
             layer = getattr(ts, kind)
@@ -120,11 +135,10 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
                 vt = time_modules(variants, x, repeats, warmup)
                 result["ratio_peephole"] = _ratio(vt, "PeepholeLSTM", "LSTM")
                 result["ratio_layer_norm"] = _ratio(vt, "LayerNormLSTM", "LSTM")
-            rows.append(result)
             print(f"{kind:<5} T={T:<5} N={N:<3} C={C:<4} H={H:<4} torch.nn {result['torch.nn']['total']['median_ms']:9.2f} ms"
                   f"  torchseq {result['torchseq']['total']['median_ms']:9.2f} ms  ratio {result['ratio']:.2f}x"
                   f"  (readable {result['ratio_readable']:.2f}x, dropout {result['ratio_dropout']:.2f}x)", flush=True)
-    return rows
+            yield result
 
 
 def markdown(rows, info: dict, repeats: int) -> str:
@@ -140,7 +154,7 @@ def markdown(rows, info: dict, repeats: int) -> str:
         lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {cell(a['forward'])} | "
                      f"{cell(a['backward'])} | {cell(b['forward'])} | {cell(b['backward'])} | **{r['ratio']:.2f}x** | "
                      f"{r['ratio_readable']:.2f}x"
-                     + (f" | {r['ratio_graphed']:.2f}x | {r['ratio_bf16']:.2f}x" if cuda else "") + " |")
+                     + (f" | {graphed_cell(r)} | {r['ratio_bf16']:.2f}x" if cuda else "") + " |")
     lines += ["", "| layer | T | N | C | H | dropout 0.25/0.25 vs none | peephole / LSTM | layer-norm / LSTM | "
               "saved for backward, torchseq / torch.nn" + (" | peak CUDA memory, torchseq / torch.nn" if cuda else "") + " |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | ---" if cuda else "") + " |"]
@@ -153,10 +167,17 @@ def markdown(rows, info: dict, repeats: int) -> str:
     return "\n".join(lines).replace("| nanx | nanx |", "| - | - |") + "\n"
 
 
+def graphed_cell(row: dict) -> str:
+    """The CUDA-graphed ratio, or why it is missing."""
+    if "ratio_graphed" in row:
+        return f"{row['ratio_graphed']:.2f}x"
+    return "capture failed: " + row.get("graphed_error", "?").replace("|", "/")[:120]
+
+
 def plot(rows, path):
     return plot_ratios(path, [f"{r['kind']}\n{r['T']}/{r['N']}/{r['C']}/{r['H']}" for r in rows],
                        {"fast path": [r["ratio"] for r in rows], "readable path": [r["ratio_readable"] for r in rows],
-                        **({"CUDA-graphed fast path": [r["ratio_graphed"] for r in rows]} if "ratio_graphed" in rows[0] else {})},
+                        **({"CUDA-graphed fast path": [r["ratio_graphed"] for r in rows]} if all("ratio_graphed" in r for r in rows) else {})},
                        "torchseq / torch.nn, forward + backward (T/N/C/H)")
 
 

@@ -86,11 +86,17 @@ def measured_on(info: dict) -> str:
 
 
 def bench_main(description: str, name: str, run, markdown, configs, quick_configs, plot=None) -> None:
-    """The command line every benchmark script shares: --quick, --repeats, --warmup, --device, --out;
-    results to <out>/<name>_<device>[_quick].json and .md (and .png from ``plot(rows, path)`` when given and
-    matplotlib is installed), the table printed last."""
+    """The command line every benchmark script shares: --quick, --only, --repeats, --warmup, --device, --out.
+
+    ``run(configs, repeats, warmup, device)`` yields one result row at a time; after each row the JSON and the
+    markdown table so far are rewritten (atomically) to <out>/<name>_<device>[_quick][_only-i-j].json and .md,
+    so a run stopped by a time limit keeps every finished row. The PNG (``plot(rows, path)``, when given and
+    matplotlib is installed) and the printed table come at the end."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small shapes only")
+    parser.add_argument("--only", type=int, nargs="+", metavar="INDEX",
+                        help="run only these configurations, by position (from 0) in the list: "
+                             + "; ".join(f"{k}: {c}" for k, c in enumerate(configs)))
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -98,17 +104,26 @@ def bench_main(description: str, name: str, run, markdown, configs, quick_config
     args = parser.parse_args()
     if args.repeats < 4:
         parser.error("--repeats must be at least 4 (the IQR needs quartiles)")
+    chosen = quick_configs if args.quick else configs
+    if args.only is not None:
+        wrong = [k for k in args.only if not 0 <= k < len(chosen)]
+        if wrong:
+            parser.error(f"--only takes positions 0..{len(chosen) - 1} of the configurations; got {wrong}")
+        chosen = [chosen[k] for k in args.only]
     device = torch.device(args.device)
     info = machine(device)
-    rows = run(quick_configs if args.quick else configs, args.repeats, args.warmup, device)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"{name}_{device.type}" + ("_quick" if args.quick else "")
-    write_atomic(args.out / f"{stem}.json", json.dumps({"machine": info, "repeats": args.repeats, "rows": rows}, indent=1))
-    table = markdown(rows, info, args.repeats)
-    write_atomic(args.out / f"{stem}.md", table)
-    if plot is not None and not plot(rows, args.out / f"{stem}.png"):
+    stem = (f"{name}_{device.type}" + ("_quick" if args.quick else "")
+            + ("" if args.only is None else "_only-" + "-".join(map(str, args.only))))
+    rows = []
+    for row in run(chosen, args.repeats, args.warmup, device):
+        rows.append(row)
+        write_atomic(args.out / f"{stem}.json",
+                     json.dumps({"machine": info, "repeats": args.repeats, "rows": rows}, indent=1))
+        write_atomic(args.out / f"{stem}.md", markdown(rows, info, args.repeats))
+    if plot is not None and rows and not plot(rows, args.out / f"{stem}.png"):
         print("(no PNG: matplotlib is not installed)")
-    print("\n" + table)
+    print("\n" + markdown(rows, info, args.repeats) if rows else "no configuration ran")
 
 
 def plot_ratios(path, labels, series: dict, title: str) -> bool:

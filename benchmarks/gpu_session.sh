@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Everything in this project that needs a CUDA GPU, in stages that each fit one call of a lent machine
+# (10 minutes a call, about 30 minutes a session), every result and log written under $OUT.
+#
+#   OUT=/some/folder bash benchmarks/gpu_session.sh STAGE [STAGE ...]
+#
+# stages
+#   check       the machine and versions (env.txt), the CUDA tests (pytest -m cuda), the demo on the GPU's torch
+#   tests       the whole test suite on the machine's torch (another version than CI's), 8 processes
+#   bench       benchmarks/recurrent_vs_torch.py on cuda: cuDNN, bf16, CUDA graphs, peak memory (issue 6);
+#               BENCH_ONLY="0 1" runs only those configurations (positions in its list) to split it over calls
+#   bench-more  benchmarks/dropout_overhead.py and conv_vs_torch.py on cuda
+#   geron15     torchseq reproduce geron15 on cuda (the book's 20 epochs per row)
+#   imdb        torchseq reproduce chollet-imdb on cuda, the archive at $IMDB (default out/aclImdb_v1.tar.gz);
+#               IMDB_ONLY="lstm bidirectional_lstm" for some rows
+#
+# Each step runs under `timeout $STEP_TIMEOUT` (default 540 s), its output in $OUT/logs/<step>.log, its exit
+# status appended to $OUT/summary.txt; a failing step does not stop the next. The benchmarks rewrite their
+# JSON and markdown after every configuration, so a step cut short keeps what it finished.
+# DEVICE=cpu QUICK=1 runs the same stages small on a CPU: a check of this script, not a measurement.
+#
+# With the device tool (the machine has its own CUDA build of torch, pytest, pandas, tqdm and matplotlib;
+# run the checkout with PYTHONPATH=. rather than installing it): the IMDB archive is 29 MB, so copy it into
+# the ignored out/ folder here and carry it:
+#   mkdir -p out && cp ../shared/data/aclImdb_v1.tar.gz out/
+#   run(command="bash benchmarks/gpu_session.sh check bench", carry=["out/aclImdb_v1.tar.gz"])
+set -u
+cd "$(dirname "$0")/.."
+OUT="${OUT:-out/gpu}"
+PYTHON="${PYTHON:-python3}"
+STEP_TIMEOUT="${STEP_TIMEOUT:-540}"
+IMDB="${IMDB:-out/aclImdb_v1.tar.gz}"
+DEVICE="${DEVICE:-cuda}"
+QUICK="${QUICK:+--quick}"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+mkdir -p "$OUT/logs" "$OUT/results"
+
+step() {  # step NAME COMMAND...: run it under the time limit, log it, record its exit status
+    local name="$1"; shift
+    local start=$SECONDS
+    echo "== $name: $*" | tee -a "$OUT/summary.txt"
+    timeout "$STEP_TIMEOUT" "$@" > "$OUT/logs/$name.log" 2>&1
+    local status=$?
+    echo "== $name: exit $status after $((SECONDS - start)) s" | tee -a "$OUT/summary.txt"
+    tail -n 15 "$OUT/logs/$name.log"
+}
+
+environment() {
+    timeout 60 nvidia-smi || echo "nvidia-smi: not available"
+    timeout 120 "$PYTHON" - <<'EOF'
+import platform, torch
+print("python", platform.python_version(), "| torch", torch.__version__, "| CUDA", torch.version.cuda,
+      "| cuDNN", torch.backends.cudnn.version())
+if torch.cuda.is_available():
+    p = torch.cuda.get_device_properties(0)
+    print("GPU", p.name, "|", p.multi_processor_count, "SMs |", round(p.total_memory / 2**30, 1), "GiB")
+else:
+    print("no CUDA device visible")
+EOF
+}
+
+if [ "$#" -eq 0 ]; then
+    echo "usage: OUT=folder bash benchmarks/gpu_session.sh check|tests|bench|bench-more|geron15|imdb ..." >&2
+    exit 2
+fi
+for stage in "$@"; do
+    case "$stage" in
+        check)
+            environment > "$OUT/env.txt" 2>&1
+            cat "$OUT/env.txt"
+            step cuda-tests "$PYTHON" -m pytest -m cuda -q -rs -p no:cacheprovider --junitxml="$OUT/cuda_tests.xml" tests
+            step demo "$PYTHON" -m torchseq demo ;;
+        tests)
+            step tests "$PYTHON" -m pytest -q -x -n 8 -p no:cacheprovider tests ;;
+        bench)
+            # shellcheck disable=SC2086  # QUICK and BENCH_ONLY are split on purpose
+            step recurrent-vs-torch "$PYTHON" benchmarks/recurrent_vs_torch.py --device "$DEVICE" --out "$OUT/results" \
+                $QUICK ${BENCH_ONLY:+--only $BENCH_ONLY} ;;
+        bench-more)
+            step dropout-overhead "$PYTHON" benchmarks/dropout_overhead.py --device "$DEVICE" --out "$OUT/results" $QUICK
+            step conv-vs-torch "$PYTHON" benchmarks/conv_vs_torch.py --device "$DEVICE" --out "$OUT/results" $QUICK ;;
+        geron15)
+            step geron15 "$PYTHON" -m torchseq reproduce geron15 --device "$DEVICE" --out "$OUT/geron15" $QUICK ;;
+        imdb)
+            if [ ! -f "$IMDB" ]; then
+                echo "== imdb: no archive at $IMDB (copy ../shared/data/aclImdb_v1.tar.gz there and carry it)" \
+                    | tee -a "$OUT/summary.txt"
+                continue
+            fi
+            # shellcheck disable=SC2086  # QUICK and IMDB_ONLY are split on purpose
+            step chollet-imdb "$PYTHON" -m torchseq reproduce chollet-imdb --data "$IMDB" --device "$DEVICE" \
+                --out "$OUT/chollet_imdb" $QUICK ${IMDB_ONLY:+--only $IMDB_ONLY} ;;
+        *)
+            echo "unknown stage $stage (check, tests, bench, bench-more, geron15, imdb)" >&2
+            exit 2 ;;
+    esac
+done
