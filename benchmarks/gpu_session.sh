@@ -9,7 +9,7 @@
 #   tests       the whole test suite on the machine's torch (another version than CI's), 8 processes
 #   bench       benchmarks/recurrent_vs_torch.py on cuda: cuDNN, bf16, CUDA graphs, peak memory (issue 6);
 #               BENCH_ONLY="0 1" runs only those configurations (positions in its list) to split it over calls
-#   bench-more  benchmarks/dropout_overhead.py and conv_vs_torch.py on cuda
+#   bench-more  benchmarks/bidirectional_vs_torch.py, dropout_overhead.py and conv_vs_torch.py on cuda
 #   geron15     torchseq reproduce geron15 on cuda (the book's 20 epochs per row)
 #   imdb        torchseq reproduce chollet-imdb on cuda, the archive at $IMDB (default out/aclImdb_v1.tar.gz);
 #               IMDB_ONLY="lstm bidirectional_lstm" for some rows
@@ -77,6 +77,7 @@ for stage in "$@"; do
             step recurrent-vs-torch "$PYTHON" benchmarks/recurrent_vs_torch.py --device "$DEVICE" --out "$OUT/results" \
                 $QUICK ${BENCH_ONLY:+--only $BENCH_ONLY} ;;
         bench-more)
+            step bidirectional-vs-torch "$PYTHON" benchmarks/bidirectional_vs_torch.py --device "$DEVICE" --out "$OUT/results" $QUICK
             step dropout-overhead "$PYTHON" benchmarks/dropout_overhead.py --device "$DEVICE" --out "$OUT/results" $QUICK
             step conv-vs-torch "$PYTHON" benchmarks/conv_vs_torch.py --device "$DEVICE" --out "$OUT/results" $QUICK ;;
         geron15)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from timing import bench_main, cell, measured_on, pass_stats, plot_ratios, stats, time_modules, total_seconds
+from timing import bench_main, cell, measured_on, median_ratio, pass_stats, plot_ratios, time_modules
 import torchseq as ts
 from torchseq.fast import cuda_graphed, use_reference_path
 from torchseq.interop import from_torch
@@ -90,10 +90,6 @@ def graphed_or_error(module: nn.Module, x: torch.Tensor):
         return None, f"{type(error).__name__}: {error}"
 
 
-def _ratio(times, a, b):
-    return stats(total_seconds(*times[a]))["median_ms"] / stats(total_seconds(*times[b]))["median_ms"]
-
-
 def run(configs, repeats: int, warmup: int, device: torch.device):
     # Denormal floats: with the loss on the last output, gradients vanish over hundreds of steps into
     # subnormal numbers, which are 5-10x slower on x86 CPUs. oneDNN's LSTM flushes them in its kernel; here
@@ -115,26 +111,26 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             times = time_modules(modules, x, repeats, warmup)
             for name, (fwd, bwd) in times.items():
                 result[name] = pass_stats(fwd, bwd)
-            result["ratio"] = _ratio(times, "torchseq", "torch.nn")
-            result["ratio_readable"] = _ratio(times, "readable", "torch.nn")
+            result["ratio"] = median_ratio(times, "torchseq", "torch.nn")
+            result["ratio_readable"] = median_ratio(times, "readable", "torch.nn")
             if device.type == "cuda":
-                result["ratio_bf16"] = _ratio(times, "torchseq bf16", "torch.nn bf16")
+                result["ratio_bf16"] = median_ratio(times, "torchseq bf16", "torch.nn bf16")
                 if graphed is not None:
-                    result["ratio_graphed"] = _ratio(times, "torchseq graphed", "torch.nn")
+                    result["ratio_graphed"] = median_ratio(times, "torchseq graphed", "torch.nn")
                 result["peak_bytes"] = {"torch.nn": peak_cuda_bytes(reference, x), "torchseq": peak_cuda_bytes(fast, x)}
             result["saved_bytes"] = {"torch.nn": saved_bytes(reference, x), "torchseq": saved_bytes(fast, x)}
             layer = getattr(ts, kind)
             plain = layer(C, H, device=device)
             dropped = layer(C, H, dropout=0.25, recurrent_dropout=0.25, device=device)
             dropped.load_state_dict(plain.state_dict())
-            result["ratio_dropout"] = _ratio(time_modules({"with": dropped, "without": plain}, x, repeats, warmup),
+            result["ratio_dropout"] = median_ratio(time_modules({"with": dropped, "without": plain}, x, repeats, warmup),
                                              "with", "without")
             if kind == "LSTM":
                 variants = {"LSTM": plain, "PeepholeLSTM": ts.PeepholeLSTM(C, H, device=device),
                             "LayerNormLSTM": ts.LayerNormLSTM(C, H, device=device)}
                 vt = time_modules(variants, x, repeats, warmup)
-                result["ratio_peephole"] = _ratio(vt, "PeepholeLSTM", "LSTM")
-                result["ratio_layer_norm"] = _ratio(vt, "LayerNormLSTM", "LSTM")
+                result["ratio_peephole"] = median_ratio(vt, "PeepholeLSTM", "LSTM")
+                result["ratio_layer_norm"] = median_ratio(vt, "LayerNormLSTM", "LSTM")
             print(f"{kind:<5} T={T:<5} N={N:<3} C={C:<4} H={H:<4} torch.nn {result['torch.nn']['total']['median_ms']:9.2f} ms"
                   f"  torchseq {result['torchseq']['total']['median_ms']:9.2f} ms  ratio {result['ratio']:.2f}x"
                   f"  (readable {result['ratio_readable']:.2f}x, dropout {result['ratio_dropout']:.2f}x)", flush=True)

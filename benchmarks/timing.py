@@ -59,6 +59,11 @@ def total_seconds(fwd, bwd):
     return [f + b for f, b in zip(fwd, bwd)]
 
 
+def median_ratio(times: dict, a: str, b: str) -> float:
+    """Median forward + backward time of ``a`` over that of ``b``, from :func:`time_modules`' result."""
+    return stats(total_seconds(*times[a]))["median_ms"] / stats(total_seconds(*times[b]))["median_ms"]
+
+
 def pass_stats(fwd, bwd) -> dict:
     """{"forward", "backward", "total"}: the stats of each pass and of their per-run sum."""
     return {"forward": stats(fwd), "backward": stats(bwd), "total": stats(total_seconds(fwd, bwd))}

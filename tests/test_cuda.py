@@ -98,7 +98,9 @@ def test_wavenet_fast_equals_slow_on_cuda():
                                   lambda: ts.GRU(6, 8, reset_after=True, return_sequences=True, dropout=0.2),
                                   lambda: ts.PeepholeLSTM(6, 8, return_sequences=True, recurrent_dropout=0.3),
                                   lambda: ts.LayerNormLSTM(6, 8, return_sequences=True, dropout=0.2),
-                                  lambda: ts.SimpleRNN(6, 8, layer_norm=True, return_sequences=True)])
+                                  lambda: ts.SimpleRNN(6, 8, layer_norm=True, return_sequences=True),
+                                  lambda: ts.Bidirectional(ts.LSTM(6, 8, return_sequences=True, recurrent_dropout=0.3,
+                                                                   per_gate_masks=False))])
 def test_fast_path_equals_reference_on_cuda(make):
     layer = make().to("cuda", torch.float64).train()
     x = torch.randn(4, 9, 6, device="cuda", dtype=torch.float64, requires_grad=True)

@@ -10,7 +10,7 @@ from ._io import write_atomic
 from .reproduce import command as reproduce_command
 from .train import command as train_command
 
-BENCHMARKS = ("recurrent_vs_torch", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
+BENCHMARKS = ("recurrent_vs_torch", "bidirectional_vs_torch", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,7 +32,8 @@ from .subnormal import flush_subnormals
 
 class GRUResetAfterFunction(torch.autograd.Function):
     """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), b_h (3H,), mask (1|3, N, H) or None, relu) -> h_t for every t
-    (L, N, H); ``relu``: the candidate's activation is relu instead of tanh."""
+    (L, N, H); ``relu``: the candidate's activation is relu instead of tanh. For D directions in one batch
+    (:func:`torchseq.fast.dispatch.run_fast_together`) W_h is (D, 3H, H) and b_h one row per sample, (N, 3H)."""
 
     @staticmethod
     def forward(ctx, xp, h0, weight, bias_hh, mask, relu):
@@ -56,7 +57,7 @@ class GRUResetAfterFunction(torch.autograd.Function):
             torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
             h = Hs[t]
         ctx.save_for_backward(acts, rec, hs, h0, weight, mask)
-        ctx.relu = relu
+        ctx.relu, ctx.bias_per_row = relu, bias_hh.dim() == 2
         return hs
 
     @staticmethod
@@ -90,7 +91,8 @@ class GRUResetAfterFunction(torch.autograd.Function):
         d_xp = like_xp(d_rec, gate_major) if gate_major else d_rec.clone()            # (L, N, 3H), a copy
         torch.mul(to_dn, dh_all, out=d_xp[..., 2 * H:])                                # dxp_n = dn_pre
         d_weight = product.weight_grad(d_rec, h_prev)                                  # (3H, H)
-        return d_xp, d_h0, d_weight, gate_sum(d_rec, gate_major), None, None
+        d_bias = d_rec.sum(0) if ctx.bias_per_row else gate_sum(d_rec, gate_major)     # (N, 3H) or (3H,)
+        return d_xp, d_h0, d_weight, d_bias, None, None
 
 
 class GRUResetBeforeFunction(torch.autograd.Function):
@@ -144,7 +146,7 @@ class GRUResetBeforeFunction(torch.autograd.Function):
             DZ[t].mul_(dh)                                                             # dz_pre
             back = p_rz.accumulate_back(DH[t - 1], D_RZ[t]) if t else p_rz.back(D_RZ[t])   # + m W_rz^T [dr, dz]
             dh = back.addcmul_(dh, Z[t]).addcmul_(d_rh, R[t])                          # dL/dh_{t-1}
-        d_weight = torch.cat([p_rz.weight_grad(d_rz, h_prev), p_n.weight_grad(d_n, rh)])   # (3H, H)
+        d_weight = torch.cat([p_rz.weight_grad(d_rz, h_prev), p_n.weight_grad(d_n, rh)], dim=-2)   # (.., 3H, H)
         return torch.cat([like_xp(d_rz, gate_major), d_n], dim=-1), dh, d_weight, None, None
 
 
@@ -155,10 +157,10 @@ def _phi_(a: torch.Tensor, relu: bool) -> torch.Tensor:
 
 def _products(weight: torch.Tensor, mask):
     """The reset-before GRU's two products: (r, z) on h_{t-1} and n on r h_{t-1}, each with its masks
-    (per gate: masks 0-1 on gate-major r, z blocks, and 2; shared: the one mask for both)."""
-    H = weight.shape[1]
-    if mask is None:
-        return MaskedProduct(weight[:2 * H], None), MaskedProduct(weight[2 * H:], None)
-    if mask.shape[0] == 1:
-        return MaskedProduct(weight[:2 * H], mask), MaskedProduct(weight[2 * H:], mask)
-    return product_for(weight[:2 * H], mask[:2]), MaskedProduct(weight[2 * H:], mask[2:])
+    (per gate: masks 0-1 on gate-major r, z blocks, and 2; shared or none: the same for both). W (3H, H), or
+    (D, 3H, H) for D directions in one batch."""
+    H = weight.shape[-1]
+    w_rz, w_n = weight[..., :2 * H, :], weight[..., 2 * H:, :]                         # (.., 2H, H), (.., H, H)
+    if not per_gate(mask):
+        return product_for(w_rz, mask), product_for(w_n, mask)
+    return product_for(w_rz, mask[:2]), MaskedProduct(w_n, mask[2:])

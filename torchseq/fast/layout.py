@@ -13,7 +13,7 @@ from typing import Optional, Tuple
 
 import torch
 
-from .product import GateMajorProduct, MaskedProduct
+from .product import DirectionProduct, GateMajorProduct, MaskedProduct
 
 
 def per_gate(mask: Optional[torch.Tensor]) -> bool:
@@ -22,7 +22,11 @@ def per_gate(mask: Optional[torch.Tensor]) -> bool:
 
 
 def product_for(weight: torch.Tensor, mask: Optional[torch.Tensor]):
-    """The recurrent product for this mask, matching :func:`arrange`'s choice of layout."""
+    """The recurrent product for this weight and mask, matching :func:`arrange`'s choice of layout: W (D, k*H, H)
+    is D directions in one batch (masks shared by the gates only); W (k*H, H) with one mask per gate is
+    gate-major."""
+    if weight.dim() == 3:
+        return DirectionProduct(weight, mask)
     return GateMajorProduct(weight, mask) if per_gate(mask) else MaskedProduct(weight, mask)
 
 

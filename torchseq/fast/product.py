@@ -116,6 +116,53 @@ class GateMajorProduct:
         return torch.bmm(dg.transpose(1, 2), hm).reshape(self.k * H, H)                # (k, H, H) -> (k*H, H)
 
 
+class DirectionProduct:
+    """The recurrent product of D directions run as one batch (a Bidirectional layer's two halves in one
+    step loop): W (D, k*H, H), one weight per direction, and rows direction-major -- a step's ``h`` (D*N, H)
+    holds direction d's N samples in rows d*N .. (d+1)*N - 1 -- with an optional mask (1, D*N, H) shared by
+    the gates. Each product is one batched product over the directions on (D, N, .) views of contiguous
+    buffers; the weight gradient comes back as (D, k*H, H)."""
+
+    def __init__(self, weight: torch.Tensor, mask: Optional[torch.Tensor]):
+        if weight.dim() != 3 or (mask is not None and mask.shape[0] != 1):
+            raise ValueError(f"DirectionProduct takes W (D, k*H, H) and a mask shared by the gates (1, D*N, H); got "
+                             f"W {tuple(weight.shape)}, mask {None if mask is None else tuple(mask.shape)}")
+        self.directions = weight.shape[0]
+        self.weight = weight                                                           # (D, k*H, H)
+        self.weight_t = weight.transpose(1, 2).contiguous()                            # (D, H, k*H), laid out once
+        self.mask = None if mask is None else mask[0]                                  # (D*N, H)
+
+    def _split(self, t: torch.Tensor) -> torch.Tensor:
+        return t.view(self.directions, -1, t.shape[-1])                                # (D*N, C) -> (D, N, C)
+
+    def accumulate(self, out: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """out += W_d (m * h) per direction, in place: out (D*N, k*H), h (D*N, H)."""
+        hm = h if self.mask is None else h * self.mask
+        self._split(out).baddbmm_(self._split(hm), self.weight_t)                     # (D, N, k*H) += (D, N, H) @ (D, H, k*H)
+        return out
+
+    def back(self, da: torch.Tensor) -> torch.Tensor:
+        """m * (W_d^T da) per direction: da (D*N, k*H) -> (D*N, H)."""
+        dh = torch.bmm(self._split(da), self.weight).view(-1, self.weight.shape[-1])   # (D, N, H) -> (D*N, H)
+        return dh if self.mask is None else dh.mul_(self.mask)
+
+    def accumulate_back(self, out: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
+        """out += m * (W_d^T da) per direction, in place: da (D*N, k*H), out (D*N, H)."""
+        if self.mask is not None:
+            return out.add_(self.back(da))
+        self._split(out).baddbmm_(self._split(da), self.weight)                       # (D, N, H) += (D, N, k*H) @ (D, k*H, H)
+        return out
+
+    def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """dW_d = sum over t and direction d's samples of da^T (m * h): da (L, D*N, k*H), h (L, D*N, H)
+        -> (D, k*H, H)."""
+        D, L = self.directions, da.shape[0]
+        hm = h if self.mask is None else h * self.mask
+        dg = da.reshape(L, D, -1, da.shape[-1]).transpose(0, 1).reshape(D, -1, da.shape[-1])   # (D, L*N, k*H)
+        hg = hm.reshape(L, D, -1, hm.shape[-1]).transpose(0, 1).reshape(D, -1, hm.shape[-1])  # (D, L*N, H)
+        return torch.bmm(dg.transpose(1, 2), hg)                                       # (D, k*H, H)
+
+
 def sigmoid_backward(x: torch.Tensor, s: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:
     """x * s * (1 - s) in one pass: the derivative of sigmoid at the output s, times x."""
     if out is None:

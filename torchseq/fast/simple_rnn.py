@@ -10,7 +10,8 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from .lstm import previous
-from .product import MaskedProduct, activation_backward
+from .layout import product_for
+from .product import activation_backward
 from .subnormal import flush_subnormals
 
 
@@ -19,7 +20,7 @@ class SimpleRNNFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, xp, h0, weight, mask, relu):
-        product = MaskedProduct(weight, mask)
+        product = product_for(weight, mask)
         hs = xp.clone()                                                                # (L, N, H): xp_t, then h_t
         Hs = hs.unbind(0)
         h = h0
@@ -35,7 +36,7 @@ class SimpleRNNFunction(torch.autograd.Function):
     @flush_subnormals
     def backward(ctx, d_hs):
         hs, h0, weight, mask = ctx.saved_tensors
-        product = MaskedProduct(weight, mask)
+        product = product_for(weight, mask)
         da = torch.empty_like(hs)                                                      # dL/da_t
         dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
         DA, DH, Hs = da.unbind(0), dh_all.unbind(0), hs.unbind(0)

@@ -103,11 +103,18 @@ class RNN(RecurrentLayer):
 
     def run(self, x: torch.Tensor, state, lengths: Optional[torch.Tensor]):
         """x (N, L, F), state, lengths (N,) or None -> (outputs (N, L, H), last (N, H), final state)."""
-        N, L, _ = x.shape
+        return self.run_prepared(*self.prepare(x, lengths), state, lengths)
+
+    def prepare(self, x: torch.Tensor, lengths: Optional[torch.Tensor]):
+        """x (N, L, F) -> (x time first in reading order (L, N, F), this call's dropout masks (drawn here))."""
         if self.go_backwards:
             x = reverse_time(x, lengths)                                # (N, L, F), valid steps reversed
         x = x.transpose(0, 1)                                           # (L, N, F), time first for the loop
-        masks = self._masks(x[0], L)
+        return x, self._masks(x[0], x.shape[0])
+
+    def run_prepared(self, x: torch.Tensor, masks, state, lengths: Optional[torch.Tensor]):
+        """The step loop on :meth:`prepare`'s x (L, N, F) and masks -> as :meth:`run`."""
+        L, N, _ = x.shape
         if self._fast_path_applies(masks):
             return run_fast(self.cell, x, state, masks, lengths)
         if isinstance(masks, list):                                     # naive: fresh masks every step
