@@ -27,9 +27,10 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
-from .lstm import gate_factors, previous
-from .product import MaskedProduct, tanh_backward
+from .lstm import dh_step, gate_factors_
+from .product import MaskedProduct, recurrent_weight_grad
 from .subnormal import flush_subnormals
+from .workspace import working
 
 
 class LayerNormLSTMFunction(torch.autograd.Function):
@@ -79,24 +80,22 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         L, N, H4 = acts.shape
         H = H4 // 4
         product = MaskedProduct(weight, mask)
-        f = acts[..., H:2 * H]                                                         # (L, N, H)
-        c_prev, h_prev = previous(c0, cs), previous(h0, hs)                            # (L, N, H) each
-        to_dc_hat = tanh_backward(acts[..., 3 * H:], tanh_c_hat)                       # dh/dc-hat: o (1 - tanh^2)
-        da = gate_factors(acts, g, c_prev, tanh_c_hat)                                 # (L, N, 4H), becomes dL/da
+        acts, g, tanh_c_hat = working(acts, g, tanh_c_hat)                             # overwritten below
+        da, to_dc_hat, f = gate_factors_(acts, g, tanh_c_hat, c0, cs)                  # (L, N, 4H), becomes dL/da
         da_o = da[..., 3 * H:]
-        dh_all = torch.zeros_like(hs) if d_hs is None else d_hs.clone()                # dL/dy_t, then + recurrence
+        DH = [None] * L if d_hs is None else d_hs.unbind(0)                            # L x (N, H): dL/dy_t
         if d_c_last is not None:                                                       # dL/dc_last, at its step
             d_c_steps = torch.zeros_like(cs)
             steps = torch.full((N,), L - 1, device=cs.device) if last is None else last
             d_c_steps[steps, torch.arange(N, device=cs.device)] = d_c_last
         d_c_hat = torch.empty_like(cs)                                                 # dL/dLN_c(c_t)
         DR = [None] * L                                                                # dL/dr_t, (N, 4H) each
-        DA, DH, DC_hat = da.unbind(0), dh_all.unbind(0), d_c_hat.unbind(0)
+        DA, DC_hat = da.unbind(0), d_c_hat.unbind(0)
         DA_cell = da.view(L, N, 4, H)[:, :, :3].unbind(0)                              # L x (N, 3, H): i, f, g
         DA_o, TO_DC_hat, Fg = da_o.unbind(0), to_dc_hat.unbind(0), f.unbind(0)
         carry = None                                                                   # dL/dc_{t+1}
         for t in range(L - 1, -1, -1):
-            dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DR[t + 1])    # dL/dh_t
+            dh = dh_step(product, DH[t], DR[t + 1] if t < L - 1 else None, cs[0])      # dL/dh_t
             torch.mul(dh, TO_DC_hat[t], out=DC_hat[t])                                 # dL/dc-hat_t
             dc = layer_norm_input_grad(DC_hat[t], cs[t], mean_c[t], rstd_c[t], gain_c)   # dL/dc_t through h_t
             if carry is not None:
@@ -109,7 +108,7 @@ class LayerNormLSTMFunction(torch.autograd.Function):
             carry = dc
         d_h0 = product.back(DR[0])                                                     # (N, H)
         d_c0 = carry * Fg[0]
-        d_weight = product.weight_grad(torch.stack(DR), h_prev)                        # (4H, H), one product
+        d_weight = recurrent_weight_grad(product, torch.stack(DR), h0, hs)             # (4H, H)
         d_gain_h, _ = layer_norm_param_grads(da, rec, mean_h, rstd_h, gain_h, None)
         d_gain_c, d_bias_c = layer_norm_param_grads(d_c_hat, cs, mean_c, rstd_c, gain_c, bias_c)
         return da, d_h0, d_c0, d_weight, d_gain_h, d_gain_c, d_bias_c, None, None, None

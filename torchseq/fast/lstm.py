@@ -21,7 +21,9 @@ Every factor that does not depend on the incoming gradient (``o(1 - tanh^2 c)`` 
 ``da / dc`` or ``da / dh`` factors) is computed for all t at once before the reverse loop, which is then
 five operations per step; the weight gradient is one product over all timesteps,
 dW_h = sum_t da_t^T (m h_{t-1}), and dxp = da (the caller's autograd takes it to W_x, b and x) -- the
-organisation of cuDNN's and haste's LSTM backward.
+organisation of cuDNN's and haste's LSTM backward. The factors are written over the forward's own buffers
+(the gates become dL/da, g becomes dh/dc, tanh c_t keeps f) when this backward is their last use
+(:mod:`torchseq.fast.workspace`), so the backward allocates nothing the size of the sequence.
 """
 from __future__ import annotations
 
@@ -29,9 +31,10 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from .layout import arrange, gate_blocks, like_xp, per_gate, product_for
-from .product import GateMajorProduct, MaskedProduct
+from .product import GateMajorProduct, MaskedProduct, recurrent_weight_grad
 from .product import sigmoid_backward as _sigmoid_backward, tanh_backward as _tanh_backward
 from .subnormal import flush_subnormals
+from .workspace import working
 
 
 class LSTMFunction(torch.autograd.Function):
@@ -49,38 +52,35 @@ class LSTMFunction(torch.autograd.Function):
         gate_major = per_gate(mask)
         product = product_for(weight, mask)
         acts = arrange(xp, 4, gate_major)                                              # xp_t, then gates
-        g_all, cs, hs = (xp.new_empty(L, N, H) for _ in range(3))                      # (L, N, H) each
+        g_all, cs, tanh_cs, hs = (xp.new_empty(L, N, H) for _ in range(4))             # (L, N, H) each
         A = acts.unbind(0)                                                             # L x (N, 4H) or (4, N, H)
         I, F, A_g, O = (block.unbind(0) for block in gate_blocks(acts, 4, gate_major))  # L x (N, H) each
-        G, C, Hs = g_all.unbind(0), cs.unbind(0), hs.unbind(0)
+        G, C, TC, Hs = g_all.unbind(0), cs.unbind(0), tanh_cs.unbind(0), hs.unbind(0)
         h, c = h0, c0
         for t in range(L):
             product.accumulate(A[t], h)                                                # a_t = xp_t + W_h (m h)
             torch.tanh(A_g[t], out=G[t])                                               # g, kept apart
             A[t].sigmoid_()                                                            # i, f, o (g's slot unused)
             torch.mul(F[t], c, out=C[t]).addcmul_(I[t], G[t])                          # c_t = f c + i g
-            torch.mul(O[t], torch.tanh(C[t]), out=Hs[t])                               # h_t = o tanh(c_t)
+            torch.mul(O[t], torch.tanh(C[t], out=TC[t]), out=Hs[t])                    # h_t = o tanh(c_t)
             h, c = Hs[t], C[t]
         c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
-        ctx.save_for_backward(acts, g_all, cs, hs, h0, c0, weight, mask, last)
+        ctx.save_for_backward(acts, g_all, cs, tanh_cs, hs, h0, c0, weight, mask, last)
         return hs, c_last
 
     @staticmethod
     @once_differentiable
     @flush_subnormals
     def backward(ctx, d_hs, d_c_last):
-        acts, g, cs, hs, h0, c0, weight, mask, last = ctx.saved_tensors
+        acts, g, cs, tanh_cs, hs, h0, c0, weight, mask, last = ctx.saved_tensors
         gate_major = per_gate(mask)
         product = product_for(weight, mask)
-        i, f, _, o = gate_blocks(acts, 4, gate_major)                                  # (L, N, H) each
-        c_prev, h_prev = previous(c0, cs), previous(h0, hs)                            # (L, N, H) each
-        tanh_cs = torch.tanh(cs)                                                       # recomputed, not stored
-        to_dc = _tanh_backward(o, tanh_cs)                                             # dh/dc: o (1 - tanh^2 c)
-        da = gate_factors(acts, g, c_prev, tanh_cs, gate_major)                        # acts' layout, becomes dL/da
+        acts, g, tanh_cs = working(acts, g, tanh_cs)                                   # overwritten below
+        da, to_dc, f = gate_factors_(acts, g, tanh_cs, c0, cs, gate_major)             # da in acts' layout
         carry = backward_through_time(product, da, d_hs, to_dc, f, d_c_last, last, gate_major)   # dL/dc_0
         d_h0 = product.back(da[0])                                                     # (N, H)
         d_c0 = carry * f[0]
-        d_weight = product.weight_grad(da, h_prev)                                     # (4H, H), one product
+        d_weight = recurrent_weight_grad(product, da, h0, hs)                          # (4H, H)
         return like_xp(da, gate_major), d_h0, d_c0, d_weight, None, None
 
 
@@ -89,20 +89,29 @@ def previous(first: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
     return torch.cat([first.unsqueeze(0), steps[:-1]])                                 # (L, N, H)
 
 
-def gate_factors(acts: torch.Tensor, g: torch.Tensor, c_prev: torch.Tensor, tanh_out: torch.Tensor,
-                 gate_major: bool = False) -> torch.Tensor:
-    """The LSTM family's gradient-independent factors for all t at once, in ``acts``' layout, in gate order:
-    g i(1-i), c_{t-1} f(1-f), i (1-g^2) (each d a / d c_t) and tanh(.) o(1-o) (d a_o / d h_t), with
-    ``tanh_out`` the tanh that o multiplies. ATen's one-pass derivative kernels: sigmoid_backward(x, s)
-    = x s(1-s), tanh_backward(x, y) = x (1-y^2)."""
-    i, f, _, o = gate_blocks(acts, 4, gate_major)                                      # (L, N, H) each
-    da = torch.empty_like(acts)                                                        # (L, N, 4H) or (L, 4, N, H)
-    da_i, da_f, da_g, da_o = gate_blocks(da, 4, gate_major)
-    _sigmoid_backward(g, i, out=da_i)                                                  # g i(1-i)
-    _sigmoid_backward(c_prev, f, out=da_f)                                             # c_{t-1} f(1-f)
-    _tanh_backward(i, g, out=da_g)                                                     # i (1-g^2)
-    _sigmoid_backward(tanh_out, o, out=da_o)                                           # tanh(.) o(1-o)
-    return da
+def gate_factors_(acts: torch.Tensor, g: torch.Tensor, tanh_out: torch.Tensor, c0: torch.Tensor, cs: torch.Tensor,
+                  gate_major: bool = False):
+    """The LSTM family's gradient-independent factors for all t at once, written over the forward's buffers
+    (pass copies to keep them, :func:`torchseq.fast.workspace.working`). In: ``acts`` the gates i, f, o
+    ((L, N, 4H), or gate-major (L, 4, N, H); g's block unused), ``g`` (L, N, H), ``tanh_out`` the tanh that o
+    multiplies, c0 (N, H), cs (L, N, H) the cell states (read only). Out, as (da, to_dc, f):
+
+        da      in acts: g i(1-i), c_{t-1} f(1-f), i (1-g^2) (each d a / d c_t) and tanh(.) o(1-o) (d a_o / d h_t)
+        to_dc   in g: o (1 - tanh^2), d h_t / d tanh's argument
+        f       in tanh_out: the forget gate, d c_t / d c_{t-1}
+
+    ATen's one-pass derivative kernels: sigmoid_backward(x, s) = x s(1-s), tanh_backward(x, y) = x (1-y^2).
+    Each is elementwise, so writing a result over one of its own inputs is exact; the order keeps every input
+    until its last read."""
+    i, f, g_slot, o = gate_blocks(acts, 4, gate_major)                                 # (L, N, H) each
+    _tanh_backward(i, g, out=g_slot)                                                   # i (1-g^2), into g's unused slot
+    _sigmoid_backward(g, i, out=i)                                                     # g i(1-i)
+    to_dc = _tanh_backward(o, tanh_out, out=g)                                         # o (1 - tanh^2)
+    _sigmoid_backward(tanh_out, o, out=o)                                              # tanh(.) o(1-o)
+    f_kept = tanh_out.copy_(f)                                                         # f_t, before f's slot changes
+    _sigmoid_backward(cs[:-1], f[1:], out=f[1:])                                       # c_{t-1} f(1-f), t >= 1
+    _sigmoid_backward(c0, f[0], out=f[0])                                              # t = 0: c_{-1} = c0
+    return acts, to_dc, f_kept
 
 
 def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.Tensor, d_hs, to_dc: torch.Tensor,
@@ -119,12 +128,12 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
         dc_t = dh_t \odot \text{to\_dc}_t + dc_{t+1} \odot \text{carry\_factor}_{t+1} \\
         da_{i,f,g} &\mathrel{*}= dc_t, \qquad da_o \mathrel{*}= dh_t
 
-    d_hs (L, N, H) or None is dL/dy_t; d_c_last (N, H) or None enters at step ``last`` (each sample's
-    final step, (N,)) or at L-1 when ``last`` is None.
+    d_hs (L, N, H) or None is dL/dy_t (read only); d_c_last (N, H) or None enters at step ``last`` (each
+    sample's final step, (N,)) or at L-1 when ``last`` is None.
     """
     L, N, H = to_dc.shape
-    dh_all = torch.zeros_like(to_dc) if d_hs is None else d_hs.clone()                # dL/dy_t, then + the recurrence
-    DA, DH, TO_DC, CF = da.unbind(0), dh_all.unbind(0), to_dc.unbind(0), carry_factor.unbind(0)
+    DA, TO_DC, CF = da.unbind(0), to_dc.unbind(0), carry_factor.unbind(0)
+    DH = [None] * L if d_hs is None else d_hs.unbind(0)                                # L x (N, H): dL/dy_t
     if gate_major:
         DA_cell, gate_axis = da[:, :3].unbind(0), 0                                    # L x (3, N, H): i, f, g
     else:
@@ -136,7 +145,7 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
         d_c_steps[last, torch.arange(N, device=da.device)] = d_c_last
     carry = None                                                                       # dL/dc_{t+1}
     for t in range(L - 1, -1, -1):
-        dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DA[t + 1])        # dL/dh_t
+        dh = dh_step(product, DH[t], DA[t + 1] if t < L - 1 else None, to_dc[0])       # dL/dh_t
         dc = dh * TO_DC[t]                                                             # dL/dc_t
         if t < L - 1:
             dc.addcmul_(carry, CF[t + 1])
@@ -148,3 +157,12 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
         DA_o[t].mul_(dh)                                                               # da_o
         carry = dc
     return carry
+
+
+def dh_step(product, dy, da_next, like: torch.Tensor) -> torch.Tensor:
+    """dL/dh_t = dL/dy_t + m W_h^T da_{t+1} (N, H), not to be written to (at the last step it may be dy itself);
+    dy is None where the outputs have no gradient, da_next None at the last step; ``like`` gives the zeros'
+    shape and dtype."""
+    if da_next is None:
+        return torch.zeros_like(like) if dy is None else dy
+    return product.back(da_next) if dy is None else product.plus_back(dy, da_next)

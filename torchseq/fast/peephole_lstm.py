@@ -25,9 +25,10 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .lstm import backward_through_time, gate_factors, previous
-from .product import MaskedProduct, tanh_backward
+from .lstm import backward_through_time, gate_factors_
+from .product import MaskedProduct, recurrent_weight_grad
 from .subnormal import flush_subnormals
+from .workspace import working
 
 
 class PeepholeLSTMFunction(torch.autograd.Function):
@@ -41,12 +42,12 @@ class PeepholeLSTMFunction(torch.autograd.Function):
         product = MaskedProduct(weight, mask)
         w_if = torch.stack([w_ci, w_cf]).unsqueeze(0)                                  # (1, 2, H)
         acts = xp.clone()                                                              # (L, N, 4H): xp_t, then gates
-        g_all, cs, hs = (xp.new_empty(L, N, H) for _ in range(3))                      # (L, N, H) each
+        g_all, cs, tanh_cs, hs = (xp.new_empty(L, N, H) for _ in range(4))             # (L, N, H) each
         A = acts.unbind(0)                                                             # L x (N, 4H)
         A_if = acts[..., :2 * H].unflatten(-1, (2, H)).unbind(0)                       # L x (N, 2, H): i, f
         A_g = acts[..., 2 * H:3 * H].unbind(0)
         I, F, O = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))          # L x (N, H) each
-        G, C, Hs = g_all.unbind(0), cs.unbind(0), hs.unbind(0)
+        G, C, TC, Hs = g_all.unbind(0), cs.unbind(0), tanh_cs.unbind(0), hs.unbind(0)
         h, c = h0, c0
         for t in range(L):
             product.accumulate(A[t], h)                                                # a_t = xp_t + W_h (m h)
@@ -54,31 +55,34 @@ class PeepholeLSTMFunction(torch.autograd.Function):
             A_if[t].addcmul_(w_if, c.unsqueeze(1)).sigmoid_()                          # i, f see c_{t-1}
             torch.mul(F[t], c, out=C[t]).addcmul_(I[t], G[t])                          # c_t = f c + i g
             O[t].addcmul_(w_co, C[t]).sigmoid_()                                       # o sees c_t
-            torch.mul(O[t], torch.tanh(C[t]), out=Hs[t])                               # h_t = o tanh(c_t)
+            torch.mul(O[t], torch.tanh(C[t], out=TC[t]), out=Hs[t])                    # h_t = o tanh(c_t)
             h, c = Hs[t], C[t]
         c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
-        ctx.save_for_backward(acts, g_all, cs, hs, h0, c0, weight, w_ci, w_cf, w_co, mask, last)
+        ctx.save_for_backward(acts, g_all, cs, tanh_cs, hs, h0, c0, weight, w_ci, w_cf, w_co, mask, last)
         return hs, c_last
 
     @staticmethod
     @once_differentiable
     @flush_subnormals
     def backward(ctx, d_hs, d_c_last):
-        acts, g, cs, hs, h0, c0, weight, w_ci, w_cf, w_co, mask, last = ctx.saved_tensors
+        acts, g, cs, tanh_cs, hs, h0, c0, weight, w_ci, w_cf, w_co, mask, last = ctx.saved_tensors
         H = acts.shape[-1] // 4
         product = MaskedProduct(weight, mask)
-        i, f, _, o = acts.split(H, dim=-1)                                             # (L, N, H) each
-        c_prev, h_prev = previous(c0, cs), previous(h0, hs)                            # (L, N, H) each
-        tanh_cs = torch.tanh(cs)                                                       # recomputed, not stored
-        da = gate_factors(acts, g, c_prev, tanh_cs)                                    # (L, N, 4H), becomes dL/da
-        da_i, da_f, _, da_o = da.split(H, dim=-1)
-        to_dc = tanh_backward(o, tanh_cs).addcmul_(w_co, da_o)                         # dh_t/dc_t, through o too
-        carry_factor = f.addcmul(w_ci, da_i).addcmul_(w_cf, da_f)                      # dc_t/dc_{t-1}, through i, f
+        acts, g, tanh_cs = working(acts, g, tanh_cs)                                   # overwritten below
+        da, to_dc, carry_factor = gate_factors_(acts, g, tanh_cs, c0, cs)              # (L, N, 4H), becomes dL/da
+        da_i, da_f, _, da_o = da.split(H, dim=-1)                                      # (L, N, H) each, factors yet
+        to_dc.addcmul_(w_co, da_o)                                                     # dh_t/dc_t, through o too
+        carry_factor.addcmul_(w_ci, da_i).addcmul_(w_cf, da_f)                         # dc_t/dc_{t-1}, through i, f
         carry = backward_through_time(product, da, d_hs, to_dc, carry_factor, d_c_last, last)   # dL/dc_0
         d_h0 = product.back(da[0])                                                     # (N, H)
         d_c0 = carry * carry_factor[0]
-        d_weight = product.weight_grad(da, h_prev)                                     # (4H, H), one product
-        d_w_ci = (da_i * c_prev).sum((0, 1))                                           # (H,)
-        d_w_cf = (da_f * c_prev).sum((0, 1))
+        d_weight = recurrent_weight_grad(product, da, h0, hs)                          # (4H, H)
+        d_w_ci = _sum_with_previous(da_i, c0, cs)                                      # (H,)
+        d_w_cf = _sum_with_previous(da_f, c0, cs)
         d_w_co = (da_o * cs).sum((0, 1))
         return da, d_h0, d_c0, d_weight, d_w_ci, d_w_cf, d_w_co, None, None
+
+
+def _sum_with_previous(d: torch.Tensor, c0: torch.Tensor, cs: torch.Tensor) -> torch.Tensor:
+    """sum over t and the batch of d_t * c_{t-1}, c_{-1} = c0: d, cs (L, N, H), c0 (N, H) -> (H,)."""
+    return (d[1:] * cs[:-1]).sum((0, 1)) + (d[0] * c0).sum(0)

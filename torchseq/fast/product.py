@@ -5,11 +5,13 @@ mask shared by the k gates (1, N, H) or one per gate (k, N, H) (:class:`~torchse
 Per step the fast kernels need
 
     forward   a += W (m * h)                        a (N, k*H), in place
-    backward  dh += sum_g m_g * (W_g^T da_g)        da (N, k*H), dh (N, H), in place
+    backward  dh += sum_g m_g * (W_g^T da_g)        da (N, k*H), dh (N, H), in place or into a new (N, H)
 
 and, once per call after the reverse loop, the weight gradient over all timesteps in one product:
 
     dW_g = sum_t da_{g,t}^T (m_g * h_t)             da (L, N, k*H), h (L, N, H) -> (k*H, H)
+
+(:func:`recurrent_weight_grad` pairs step t's da with h_{t-1} without building the shifted sequence).
 
 :class:`MaskedProduct` works on a step's pre-activations laid out as torch.nn has them, (N, k*H).
 :class:`GateMajorProduct` is for one mask per gate with the pre-activations gate-major, (k, N, H): there the
@@ -54,6 +56,12 @@ class MaskedProduct:
         if self.mask is None:
             return out.addmm_(da, self.weight)
         return out.add_(self.back(da))
+
+    def plus_back(self, base: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
+        """base + sum_g m_g * (W_g^T da_g), a new (N, H): base (N, H) (dL/dy_t, any strides), da (N, k*H)."""
+        if self.mask is None:
+            return torch.addmm(base, da, self.weight)
+        return self.back(da).add_(base)
 
     def back(self, da: torch.Tensor) -> torch.Tensor:
         """sum_g m_g * (W_g^T da_g): da (N, k*H) -> (N, H)."""
@@ -108,6 +116,10 @@ class GateMajorProduct:
         """out += sum_g m_g * (W_g^T da_g), in place: da (k, N, H), out (N, H)."""
         return out.add_(self.back(da))
 
+    def plus_back(self, base: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
+        """base + sum_g m_g * (W_g^T da_g), a new (N, H): base (N, H), da (k, N, H)."""
+        return self.back(da).add_(base)
+
     def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """dW_g = sum over t and samples of da_g^T (m_g * h): da (L, k, N, H), h (L, N, H) -> (k*H, H)."""
         L, N, H = h.shape
@@ -153,6 +165,13 @@ class DirectionProduct:
         self._split(out).baddbmm_(self._split(da), self.weight)                       # (D, N, H) += (D, N, k*H) @ (D, k*H, H)
         return out
 
+    def plus_back(self, base: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
+        """base + m * (W_d^T da) per direction, a new (D*N, H): base (D*N, H), da (D*N, k*H)."""
+        if self.mask is not None:
+            return self.back(da).add_(base)
+        base = base.reshape(self.directions, -1, base.shape[-1])                       # (D*N, H) -> (D, N, H)
+        return torch.baddbmm(base, self._split(da), self.weight).view(-1, self.weight.shape[-1])   # (D, N, H) -> (D*N, H)
+
     def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """dW_d = sum over t and direction d's samples of da^T (m * h): da (L, D*N, k*H), h (L, D*N, H)
         -> (D, k*H, H)."""
@@ -161,6 +180,16 @@ class DirectionProduct:
         dg = da.reshape(L, D, -1, da.shape[-1]).transpose(0, 1).reshape(D, -1, da.shape[-1])   # (D, L*N, k*H)
         hg = hm.reshape(L, D, -1, hm.shape[-1]).transpose(0, 1).reshape(D, -1, hm.shape[-1])  # (D, L*N, H)
         return torch.bmm(dg.transpose(1, 2), hg)                                       # (D, k*H, H)
+
+
+def recurrent_weight_grad(product, da: torch.Tensor, h0: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
+    """dW = sum_t da_t^T (m * h_{t-1}) with h_{-1} = h0: da (L, ...) in the product's layout, h0 (N, H), hs (L, N, H)
+    the states h_0 .. h_{L-1} -> the product's weight gradient. Steps 1 .. L-1 pair with hs[:-1] in one product and
+    step 0 with h0 in a second, small one, so the shifted sequence (h0, h_0, .., h_{L-2}) is never built."""
+    first = product.weight_grad(da[:1], h0.unsqueeze(0))                               # step 0: da_0^T (m h0)
+    if da.shape[0] == 1:
+        return first
+    return product.weight_grad(da[1:], hs[:-1]).add_(first)                            # + steps 1 .. L-1
 
 
 def sigmoid_backward(x: torch.Tensor, s: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:
