@@ -56,6 +56,31 @@ def test_gradcheck_gru(mask, relu, gen):
     assert torch.autograd.gradcheck(GRUResetBeforeFunction.apply, (xp, h0, w, m, relu))
 
 
+@pytest.mark.parametrize("last", [None, [3, 0, 2]])
+def test_gradcheck_gate_first_xp(last, gen):
+    """Under per-gate masks the LSTM and GRU kernels also take xp gate-first, (G, L, N, H), and hand its
+    gradient back in that layout; the same xp in both layouts gives the same outputs and gradients."""
+    last = None if last is None else torch.tensor(last)
+    h0, c0, w4, w3, b3 = (_leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
+                          _leaf(3 * H, H, gen=gen), _leaf(3 * H, gen=gen))
+    runs = {
+        "lstm": (4, lambda xp: LSTMFunction.apply(xp, h0, c0, w4, m4, last)[0], _mask("per_gate", 4, gen)),
+        "gru_after": (3, lambda xp: GRUResetAfterFunction.apply(xp, h0, w3, b3, m3, False), None),
+        "gru_before": (3, lambda xp: GRUResetBeforeFunction.apply(xp, h0, w3, m3, True), None),
+    }
+    m4, m3 = runs["lstm"][2], _mask("per_gate", 3, gen)
+    for name, (gates, run, _) in runs.items():
+        first = _leaf(gates, L, N, H, gen=gen)                                         # (G, L, N, H)
+        assert torch.autograd.gradcheck(run, (first,)), name
+        rows = first.detach().permute(1, 2, 0, 3).reshape(L, N, gates * H).requires_grad_()   # (L, N, G*H)
+        out_first, out_rows = run(first), run(rows)
+        weights = torch.randn(out_first.shape, generator=gen, dtype=torch.float64)
+        (g_first,) = torch.autograd.grad((out_first * weights).sum(), first)
+        (g_rows,) = torch.autograd.grad((out_rows * weights).sum(), rows)
+        torch.testing.assert_close(out_first, out_rows, rtol=0, atol=1e-14)
+        torch.testing.assert_close(g_first.permute(1, 2, 0, 3).reshape(L, N, gates * H), g_rows, rtol=0, atol=1e-14)
+
+
 @pytest.mark.parametrize("mask", [None, "shared"])
 @pytest.mark.parametrize("relu", [False, True])
 def test_gradcheck_simple_rnn(mask, relu, gen):

@@ -1,10 +1,12 @@
-"""The gate-major layout of the fast kernels: the copies in and out of it, its gate blocks, and the
-batched product on it against the row-major masked product (independent code) and an explicit loop."""
+"""The gate-major layout of the fast kernels: the copies in and out of it (from xp (L, N, G*H) and from a
+gate-first xp (G, L, N, H)), its gate blocks, and the batched product on it against the row-major masked product
+(independent code) and an explicit loop."""
 import pytest
 import torch
 
-from torchseq.fast.layout import arrange, gate_blocks, gate_span, gate_sum, like_xp, per_gate, product_for
-from torchseq.fast.product import GateMajorProduct, MaskedProduct
+from torchseq.fast.layout import (arrange, gate_blocks, gate_first, gate_span, gate_sum, like_xp, per_gate,
+                                  product_for, sizes)
+from torchseq.fast.product import GateMajorProduct, MaskedProduct, recurrent_weight_grad
 
 L, N, H = 5, 3, 4
 
@@ -17,7 +19,12 @@ def test_arrange_blocks_and_back(gates, gen):
     for g, (a, b) in enumerate(zip(gate_blocks(major, gates, True), gate_blocks(xp, gates, False))):
         assert torch.equal(a, xp[..., g * H:(g + 1) * H]) and torch.equal(a, b)
     assert torch.equal(gate_span(major, 2, gates, True).transpose(1, 2).reshape(L, N, 2 * H), xp[..., :2 * H])
-    assert torch.equal(like_xp(major, True), xp)
+    first = gate_first(major)                                                          # (G, L, N, H)
+    assert first.shape == (gates, L, N, H) and first.is_contiguous()
+    assert all(torch.equal(first[g], xp[..., g * H:(g + 1) * H]) for g in range(gates))
+    assert torch.equal(like_xp(first, False), xp) and like_xp(first, True) is first
+    assert torch.equal(arrange(first, gates, gate_major=True), major)                  # from a gate-first xp
+    assert sizes(xp, gates) == sizes(first, gates) == (L, N, H)
     torch.testing.assert_close(gate_sum(major, True), xp.sum((0, 1)), rtol=0, atol=1e-12)   # summed in another order
     copy = arrange(xp, gates, gate_major=False)
     assert torch.equal(copy, xp) and copy.data_ptr() != xp.data_ptr()
@@ -44,7 +51,7 @@ def test_gate_major_product_equals_row_major(gates, gen):
     rows.accumulate(out_rows, h)
     major.accumulate(out_major, h)
     explicit = da + torch.cat([(h * mask[g]) @ w[g * H:(g + 1) * H].T for g in range(gates)], dim=1)
-    torch.testing.assert_close(like_xp(out_major.unsqueeze(0), True)[0], explicit, rtol=0, atol=1e-12)
+    torch.testing.assert_close(like_xp(gate_first(out_major.unsqueeze(0)), False)[0], explicit, rtol=0, atol=1e-12)
     torch.testing.assert_close(out_rows, explicit, rtol=0, atol=1e-12)
     da_major = arrange(da.unsqueeze(0), gates, True)[0]
     back = sum(mask[g] * (da[:, g * H:(g + 1) * H] @ w[g * H:(g + 1) * H]) for g in range(gates))
@@ -54,5 +61,14 @@ def test_gate_major_product_equals_row_major(gates, gen):
     hs = torch.randn(L, N, H, generator=gen, dtype=torch.float64)
     das = torch.randn(L, N, gates * H, generator=gen, dtype=torch.float64)
     dw = torch.cat([sum(das[t, :, g * H:(g + 1) * H].T @ (mask[g] * hs[t]) for t in range(L)) for g in range(gates)])
-    torch.testing.assert_close(major.weight_grad(arrange(das, gates, True), hs), dw, rtol=0, atol=1e-12)
+    das_first = gate_first(arrange(das, gates, True))                                  # (gates, L, N, H)
+    torch.testing.assert_close(major.weight_grad(das_first, hs), dw, rtol=0, atol=1e-12)
     torch.testing.assert_close(rows.weight_grad(das, hs), dw, rtol=0, atol=1e-12)
+    h0 = torch.randn(N, H, generator=gen, dtype=torch.float64)                         # da_t paired with h_{t-1}
+    h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])
+    dw_prev = torch.cat([sum(das[t, :, g * H:(g + 1) * H].T @ (mask[g] * h_prev[t]) for t in range(L))
+                         for g in range(gates)])
+    torch.testing.assert_close(recurrent_weight_grad(major, das_first, h0, hs), dw_prev, rtol=0, atol=1e-12)
+    torch.testing.assert_close(recurrent_weight_grad(rows, das, h0, hs), dw_prev, rtol=0, atol=1e-12)
+    one = recurrent_weight_grad(rows, das[:1], h0, hs[:1])                             # a single step: h0 only
+    torch.testing.assert_close(one, rows.weight_grad(das[:1], h0.unsqueeze(0)), rtol=0, atol=1e-12)

@@ -76,6 +76,10 @@ def run_fast(cell, x: torch.Tensor, state, masks: Optional[Masks], lengths: Opti
 # The cells whose kernels run D directions in one batch (products through DirectionProduct).
 _TOGETHER = (LSTMCell, GRUCell, SimpleRNNCell)
 
+# The cells whose kernels take xp gate-first, (G, L, N, H), under one recurrent mask per gate: the layout in
+# which the per-gate input product delivers it and its gradient goes back (torchseq.fast.layout).
+_GATE_FIRST = (LSTMCell, GRUCell)
+
 # The device types on which a Bidirectional layer's halves share one loop by default. On a GPU a step of these
 # sizes is bound by kernel launches, which one loop halves (not yet measured: no GPU lent so far). On the CPU
 # the joined layout's copies (the concatenated projections, per-direction slices that are no longer
@@ -112,13 +116,17 @@ def run_fast_together(cells, xs, states, masks, lengths: Optional[torch.Tensor])
     """
     D = len(cells)
     L, N, _ = xs[0].shape
-    xps = [c.project_input(x, m).reshape(L, N, -1) for c, x, m in zip(cells, xs, masks)]   # (L, N, G, H) -> (L, N, G*H)
+    xps = [c.project_input(x, m) for c, x, m in zip(cells, xs, masks)]                 # (L, N, G, H) each
     weights = [c.recurrent_weight(m) for c, m in zip(cells, masks)]                    # W_h or its DropConnect copy
     recurrent = [None if m is None else m.recurrent for m in masks]                    # (G | 1, N, H) or None each
     if D == 1:
         xp, weight, mask, state = xps[0], weights[0], recurrent[0], states[0]
+        if type(cells[0]) in _GATE_FIRST and mask is not None and mask.shape[0] > 1:
+            xp = xp.movedim(-2, 0)                                                     # (G, L, N, H), a view
+        else:
+            xp = xp.reshape(L, N, -1)                                                  # (L, N, G*H)
     else:
-        xp = torch.cat(xps, dim=1)                                                     # (L, D*N, G*H)
+        xp = torch.cat([p.reshape(L, N, -1) for p in xps], dim=1)                     # (L, D*N, G*H)
         weight = torch.stack(weights)                                                  # (D, G*H, H)
         mask = None
         if any(m is not None for m in recurrent):
@@ -160,15 +168,15 @@ def _outputs(hs: torch.Tensor, c_last: Optional[torch.Tensor], lengths: Optional
 
 
 def _kernel(cells, xp, h0, state, weight, mask, last):
-    """The cells' autograd Function on xp (L, B, G*H) -> (h_t for every t (L, B, H), c at ``last`` or None),
-    B = D*N for D cells. Parameters beyond W_h run in xp's dtype (that of the projection, under autocast); with
-    D > 1 a per-cell vector becomes one row per sample, (D*N, .)."""
+    """The cells' autograd Function on xp (L, B, G*H), or gate-first (G, L, B, H) -> (h_t for every t
+    (L, B, H), c at ``last`` or None), B = D*N for D cells. Parameters beyond W_h run in xp's dtype (that of the
+    projection, under autocast); with D > 1 a per-cell vector becomes one row per sample, (D*N, .)."""
     cell = cells[0]
-    rows = xp.shape[1] // len(cells)
 
     def own(*names):
         if len(cells) == 1:
             return tuple(getattr(cell, n).to(xp.dtype) for n in names)
+        rows = xp.shape[1] // len(cells)                                               # N; xp (L, D*N, G*H)
         return tuple(torch.stack([getattr(c, n) for c in cells]).to(xp.dtype)                # (D, C)
                      .unsqueeze(1).expand(-1, rows, -1).reshape(xp.shape[1], -1) for n in names)   # (D*N, C)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .layout import arrange, gate_blocks, gate_span, gate_sum, like_xp, per_gate, product_for
+from .layout import arrange, gate_blocks, gate_first, gate_span, gate_sum, like_xp, per_gate, product_for, sizes
 from .product import MaskedProduct, activation_backward, sigmoid_backward
 from .subnormal import flush_subnormals
 
@@ -33,16 +33,16 @@ from .subnormal import flush_subnormals
 class GRUResetAfterFunction(torch.autograd.Function):
     """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), b_h (3H,), mask (1|3, N, H) or None, relu) -> h_t for every t
     (L, N, H); ``relu``: the candidate's activation is relu instead of tanh. For D directions in one batch
-    (:func:`torchseq.fast.dispatch.run_fast_together`) W_h is (D, 3H, H) and b_h one row per sample, (N, 3H)."""
+    (:func:`torchseq.fast.dispatch.run_fast_together`) W_h is (D, 3H, H) and b_h one row per sample, (N, 3H).
+    With one mask per gate xp may come gate-first, (3, L, N, H) (:mod:`torchseq.fast.layout`)."""
 
     @staticmethod
     def forward(ctx, xp, h0, weight, bias_hh, mask, relu):
-        L, N, H3 = xp.shape
-        H = H3 // 3
+        L, N, H = sizes(xp, 3)
         gate_major = per_gate(mask)                                                    # buffers (L, 3, N, H)
         product = product_for(weight, mask)
         xs = arrange(xp, 3, gate_major) if gate_major else xp                          # xp in the buffers' layout
-        rec = arrange(bias_hh.expand(L, N, H3), 3, gate_major)                         # b_h, then + W_h (m h)
+        rec = arrange(bias_hh.expand(L, N, 3 * H), 3, gate_major)                      # b_h, then + W_h (m h)
         acts = torch.empty_like(rec)                                                   # r, z, n
         hs = xp.new_empty(L, N, H)
         REC, Hs = rec.unbind(0), hs.unbind(0)
@@ -57,7 +57,7 @@ class GRUResetAfterFunction(torch.autograd.Function):
             torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
             h = Hs[t]
         ctx.save_for_backward(acts, rec, hs, h0, weight, mask)
-        ctx.relu, ctx.bias_per_row = relu, bias_hh.dim() == 2
+        ctx.relu, ctx.bias_per_row, ctx.xp_gate_first = relu, bias_hh.dim() == 2, xp.dim() == 4
         return hs
 
     @staticmethod
@@ -88,24 +88,30 @@ class GRUResetAfterFunction(torch.autograd.Function):
                 product.accumulate_back(dh, D_REC[t + 1]).addcmul_(DH[t + 1], Z[t + 1])
             D_REC3[t].mul_(dh.unsqueeze(gate_axis))                                    # dr, dz, dR_n at step t
         d_h0 = product.back(D_REC[0]).addcmul_(DH[0], Z[0])
-        d_xp = like_xp(d_rec, gate_major) if gate_major else d_rec.clone()            # (L, N, 3H), a copy
-        torch.mul(to_dn, dh_all, out=d_xp[..., 2 * H:])                                # dxp_n = dn_pre
-        d_weight = product.weight_grad(d_rec, h_prev)                                  # (3H, H)
         d_bias = d_rec.sum(0) if ctx.bias_per_row else gate_sum(d_rec, gate_major)     # (N, 3H) or (3H,)
+        if gate_major:
+            d_rec = gate_first(d_rec)                                                  # (3, L, N, H), a copy
+            d_weight = product.weight_grad(d_rec, h_prev)                              # (3H, H)
+            torch.mul(to_dn, dh_all, out=d_rec[2])                                     # becomes dxp: dxp_n = dn_pre
+            return like_xp(d_rec, ctx.xp_gate_first), d_h0, d_weight, d_bias, None, None
+        d_weight = product.weight_grad(d_rec, h_prev)                                  # (3H, H)
+        d_xp = d_rec.clone()                                                           # (L, N, 3H)
+        torch.mul(to_dn, dh_all, out=d_xp[..., 2 * H:])                                # dxp_n = dn_pre
         return d_xp, d_h0, d_weight, d_bias, None, None
 
 
 class GRUResetBeforeFunction(torch.autograd.Function):
-    """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), mask (1|3, N, H) or None, relu) -> h_t for every t (L, N, H)."""
+    """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), mask (1|3, N, H) or None, relu) -> h_t for every t (L, N, H).
+    With one mask per gate xp may come gate-first, (3, L, N, H) (:mod:`torchseq.fast.layout`)."""
 
     @staticmethod
     def forward(ctx, xp, h0, weight, mask, relu):
-        L, N, H3 = xp.shape
-        H = H3 // 3
+        L, N, H = sizes(xp, 3)
         gate_major = per_gate(mask)                                                    # r, z as (L, 2, N, H)
         p_rz, p_n = _products(weight, mask)
-        a_rz = arrange(xp[..., :2 * H], 2, gate_major)                                 # xp_rz, then r, z
-        a_n = xp[..., 2 * H:].clone()                                                  # (L, N, H): xp_n, then n
+        first = xp.dim() == 4                                                          # gate-first (3, L, N, H)
+        a_rz = arrange(xp[:2] if first else xp[..., :2 * H], 2, gate_major)            # xp_rz, then r, z
+        a_n = (xp[2] if first else xp[..., 2 * H:]).clone()                            # (L, N, H): xp_n, then n
         rh, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # r h_{t-1}, h_t
         A_rz, A_n, RH, Hs = a_rz.unbind(0), a_n.unbind(0), rh.unbind(0), hs.unbind(0)
         R, Z = (block.unbind(0) for block in gate_blocks(a_rz, 2, gate_major))
@@ -117,7 +123,7 @@ class GRUResetBeforeFunction(torch.autograd.Function):
             torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
             h = Hs[t]
         ctx.save_for_backward(a_rz, a_n, rh, hs, h0, weight, mask)
-        ctx.relu = relu
+        ctx.relu, ctx.xp_gate_first = relu, first
         return hs
 
     @staticmethod
@@ -146,8 +152,13 @@ class GRUResetBeforeFunction(torch.autograd.Function):
             DZ[t].mul_(dh)                                                             # dz_pre
             back = p_rz.accumulate_back(DH[t - 1], D_RZ[t]) if t else p_rz.back(D_RZ[t])   # + m W_rz^T [dr, dz]
             dh = back.addcmul_(dh, Z[t]).addcmul_(d_rh, R[t])                          # dL/dh_{t-1}
+        if gate_major:
+            d_rz = gate_first(d_rz)                                                    # (2, L, N, H), a copy
         d_weight = torch.cat([p_rz.weight_grad(d_rz, h_prev), p_n.weight_grad(d_n, rh)], dim=-2)   # (.., 3H, H)
-        return torch.cat([like_xp(d_rz, gate_major), d_n], dim=-1), dh, d_weight, None, None
+        if not gate_major:
+            return torch.cat([d_rz, d_n], dim=-1), dh, d_weight, None, None            # (L, N, 3H)
+        d_xp = torch.cat([d_rz, d_n.unsqueeze(0)])                                     # (3, L, N, H)
+        return like_xp(d_xp, ctx.xp_gate_first), dh, d_weight, None, None
 
 
 def _phi_(a: torch.Tensor, relu: bool) -> torch.Tensor:

@@ -4,8 +4,13 @@ torch.nn's layout keeps the G gate blocks of a step side by side, (L, N, G*H): o
 fills them all. With one dropout mask per gate the step needs G products W_g (m_g h), and in that layout
 their results must be added into strided slices. Gate-major buffers, (L, G, N, H), make each block of a step
 a contiguous (N, H) matrix and the G products one in-place batched product
-(:class:`~torchseq.fast.product.GateMajorProduct`); the input projection is copied into that layout once
-before the loop and its gradient copied back once after the reverse loop.
+(:class:`~torchseq.fast.product.GateMajorProduct`).
+
+The input projection under per-gate input masks comes out gate-first, (G, L, N, H) -- one batched product,
+each gate's block over all steps contiguous -- and the kernels take it so (xp 4-D): it is copied into the
+gate-major buffers once before the loop, and the gradient is copied back gate-first once after the reverse
+loop, a layout in which the weight gradient's per-gate products read it without another copy. A kernel
+called with xp (L, N, G*H) and per-gate masks gets its gradient back in that layout.
 """
 from __future__ import annotations
 
@@ -30,20 +35,38 @@ def product_for(weight: torch.Tensor, mask: Optional[torch.Tensor]):
     return GateMajorProduct(weight, mask) if per_gate(mask) else MaskedProduct(weight, mask)
 
 
+def sizes(xp: torch.Tensor, gates: int) -> Tuple[int, int, int]:
+    """(L, N, H) of xp (L, N, G*H) or gate-first (G, L, N, H)."""
+    if xp.dim() == 4:
+        return tuple(xp.shape[1:])
+    L, N, GH = xp.shape
+    return L, N, GH // gates
+
+
 def arrange(xp: torch.Tensor, gates: int, gate_major: bool) -> torch.Tensor:
-    """A fresh working copy of xp (L, N, G*H): the same layout, or gate-major (L, G, N, H)."""
+    """A fresh working copy of xp (L, N, G*H) -- or gate-first (G, L, N, H), with ``gate_major`` only: the
+    same layout, or gate-major (L, G, N, H)."""
     if not gate_major:
         return xp.clone()
+    if xp.dim() == 4:
+        return xp.transpose(0, 1).contiguous()                                         # (G, L, N, H) -> (L, G, N, H)
     L, N, GH = xp.shape
     return xp.view(L, N, gates, GH // gates).transpose(1, 2).contiguous()             # (L, N, G, H) -> (L, G, N, H)
 
 
-def like_xp(t: torch.Tensor, gate_major: bool) -> torch.Tensor:
-    """Back to xp's layout: gate-major (L, G, N, H) -> (L, N, G*H) (a copy); otherwise t itself."""
-    if not gate_major:
+def gate_first(t: torch.Tensor) -> torch.Tensor:
+    """Gate-major (L, G, N, H) -> gate-first (G, L, N, H), a contiguous copy: the gradient's layout for the
+    weight gradient's per-gate products and for a gate-first xp."""
+    return t.transpose(0, 1).contiguous()                                              # (L, G, N, H) -> (G, L, N, H)
+
+
+def like_xp(t: torch.Tensor, xp_gate_first: bool) -> torch.Tensor:
+    """A gradient computed gate-first (G, L, N, H) in xp's layout: itself for a gate-first xp, else
+    (L, N, G*H) (a copy)."""
+    if xp_gate_first:
         return t
-    L, G, N, H = t.shape
-    return t.transpose(1, 2).reshape(L, N, G * H)                                      # (L, N, G, H) -> (L, N, G*H)
+    G, L, N, H = t.shape
+    return t.permute(1, 2, 0, 3).reshape(L, N, G * H)                                  # (L, N, G, H) -> (L, N, G*H)
 
 
 def gate_blocks(t: torch.Tensor, gates: int, gate_major: bool) -> Tuple[torch.Tensor, ...]:

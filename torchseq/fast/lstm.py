@@ -30,7 +30,7 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .layout import arrange, gate_blocks, like_xp, per_gate, product_for
+from .layout import arrange, gate_blocks, gate_first, like_xp, per_gate, product_for, sizes
 from .product import GateMajorProduct, MaskedProduct, recurrent_weight_grad
 from .product import sigmoid_backward as _sigmoid_backward, tanh_backward as _tanh_backward
 from .subnormal import flush_subnormals
@@ -43,12 +43,12 @@ class LSTMFunction(torch.autograd.Function):
 
     With one mask per gate the step's pre-activations are kept gate-major, (4, N, H) instead of (N, 4H)
     (:mod:`torchseq.fast.layout`): the four masked products are one in-place batched product and every gate
-    block is contiguous; the gradient is handed back in xp's layout."""
+    block is contiguous; xp may then come gate-first, (4, L, N, H), and the gradient is handed back in xp's
+    layout."""
 
     @staticmethod
     def forward(ctx, xp, h0, c0, weight, mask, last):
-        L, N, H4 = xp.shape
-        H = H4 // 4
+        L, N, H = sizes(xp, 4)
         gate_major = per_gate(mask)
         product = product_for(weight, mask)
         acts = arrange(xp, 4, gate_major)                                              # xp_t, then gates
@@ -66,6 +66,7 @@ class LSTMFunction(torch.autograd.Function):
             h, c = Hs[t], C[t]
         c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
         ctx.save_for_backward(acts, g_all, cs, tanh_cs, hs, h0, c0, weight, mask, last)
+        ctx.xp_gate_first = xp.dim() == 4
         return hs, c_last
 
     @staticmethod
@@ -80,8 +81,9 @@ class LSTMFunction(torch.autograd.Function):
         carry = backward_through_time(product, da, d_hs, to_dc, f, d_c_last, last, gate_major)   # dL/dc_0
         d_h0 = product.back(da[0])                                                     # (N, H)
         d_c0 = carry * f[0]
-        d_weight = recurrent_weight_grad(product, da, h0, hs)                          # (4H, H)
-        return like_xp(da, gate_major), d_h0, d_c0, d_weight, None, None
+        d_xp = gate_first(da) if gate_major else da                                    # (4, L, N, H) or (L, N, 4H)
+        d_weight = recurrent_weight_grad(product, d_xp, h0, hs)                        # (4H, H)
+        return like_xp(d_xp, ctx.xp_gate_first) if gate_major else d_xp, d_h0, d_c0, d_weight, None, None
 
 
 def previous(first: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:

@@ -28,6 +28,8 @@ import torch
 class MaskedProduct:
     """W (k*H, H) and an optional mask (1 or k, N, H), with the three products above."""
 
+    time_dim = 0                                                                       # of weight_grad's da (L, N, k*H)
+
     def __init__(self, weight: torch.Tensor, mask: Optional[torch.Tensor]):
         self.weight = weight
         self.mask = mask
@@ -90,7 +92,10 @@ class GateMajorProduct:
     """W (k*H, H) and one mask per gate (k, N, H), on gate-major pre-activations: a step's ``out`` and ``da``
     are (k, N, H) and the weight gradient takes da as (L, k, N, H). Per step, forward a_g += W_g (m_g h) is
     one elementwise product into a reused buffer and one in-place batched product (``baddbmm_``), backward
-    sum_g m_g (W_g^T da_g) a batched product on contiguous blocks, the mask, a sum over the gates."""
+    sum_g m_g (W_g^T da_g) a batched product on contiguous blocks, the mask, a sum over the gates. The weight
+    gradient takes da gate-first, (k, L, N, H), each gate's block one contiguous (L*N, H) matrix."""
+
+    time_dim = 1                                                                       # of weight_grad's da (k, L, N, H)
 
     def __init__(self, weight: torch.Tensor, mask: torch.Tensor):
         H = weight.shape[1]
@@ -121,10 +126,10 @@ class GateMajorProduct:
         return self.back(da).add_(base)
 
     def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        """dW_g = sum over t and samples of da_g^T (m_g * h): da (L, k, N, H), h (L, N, H) -> (k*H, H)."""
+        """dW_g = sum over t and samples of da_g^T (m_g * h): da (k, L, N, H) gate-first, h (L, N, H) -> (k*H, H)."""
         L, N, H = h.shape
         hm = (h.unsqueeze(0) * self.mask.unsqueeze(1)).reshape(self.k, L * N, H)      # (k, L, N, H) -> (k, L*N, H)
-        dg = da.transpose(0, 1).reshape(self.k, L * N, H)                              # (k, L, N, H) -> (k, L*N, H)
+        dg = da.reshape(self.k, L * N, H)                                              # (k, L, N, H) -> (k, L*N, H)
         return torch.bmm(dg.transpose(1, 2), hm).reshape(self.k * H, H)                # (k, H, H) -> (k*H, H)
 
 
@@ -134,6 +139,8 @@ class DirectionProduct:
     holds direction d's N samples in rows d*N .. (d+1)*N - 1 -- with an optional mask (1, D*N, H) shared by
     the gates. Each product is one batched product over the directions on (D, N, .) views of contiguous
     buffers; the weight gradient comes back as (D, k*H, H)."""
+
+    time_dim = 0                                                                       # of weight_grad's da (L, D*N, k*H)
 
     def __init__(self, weight: torch.Tensor, mask: Optional[torch.Tensor]):
         if weight.dim() != 3 or (mask is not None and mask.shape[0] != 1):
@@ -183,13 +190,15 @@ class DirectionProduct:
 
 
 def recurrent_weight_grad(product, da: torch.Tensor, h0: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
-    """dW = sum_t da_t^T (m * h_{t-1}) with h_{-1} = h0: da (L, ...) in the product's layout, h0 (N, H), hs (L, N, H)
-    the states h_0 .. h_{L-1} -> the product's weight gradient. Steps 1 .. L-1 pair with hs[:-1] in one product and
-    step 0 with h0 in a second, small one, so the shifted sequence (h0, h_0, .., h_{L-2}) is never built."""
-    first = product.weight_grad(da[:1], h0.unsqueeze(0))                               # step 0: da_0^T (m h0)
-    if da.shape[0] == 1:
+    """dW = sum_t da_t^T (m * h_{t-1}) with h_{-1} = h0: da in the layout of the product's ``weight_grad`` (time
+    along its ``time_dim``), h0 (N, H), hs (L, N, H) the states h_0 .. h_{L-1} -> the product's weight gradient.
+    Steps 1 .. L-1 pair with hs[:-1] in one product and step 0 with h0 in a second, small one, so the shifted
+    sequence (h0, h_0, .., h_{L-2}) is never built."""
+    L = hs.shape[0]
+    first = product.weight_grad(da.narrow(product.time_dim, 0, 1), h0.unsqueeze(0))    # step 0: da_0^T (m h0)
+    if L == 1:
         return first
-    return product.weight_grad(da[1:], hs[:-1]).add_(first)                            # + steps 1 .. L-1
+    return product.weight_grad(da.narrow(product.time_dim, 1, L - 1), hs[:-1]).add_(first)   # + steps 1 .. L-1
 
 
 def sigmoid_backward(x: torch.Tensor, s: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:
