@@ -34,6 +34,7 @@ from ..cells.simple_rnn import SimpleRNNCell
 from .gru import GRUResetAfterFunction, GRUResetBeforeFunction
 from .layer_norm_lstm import LayerNormLSTMFunction
 from .layer_norm_simple_rnn import LayerNormSimpleRNNFunction
+from .layout import per_gate
 from .lstm import LSTMFunction
 from .peephole_lstm import PeepholeLSTMFunction
 from .simple_rnn import SimpleRNNFunction
@@ -121,7 +122,7 @@ def run_fast_together(cells, xs, states, masks, lengths: Optional[torch.Tensor])
     recurrent = [None if m is None else m.recurrent for m in masks]                    # (G | 1, N, H) or None each
     if D == 1:
         xp, weight, mask, state = xps[0], weights[0], recurrent[0], states[0]
-        if type(cells[0]) in _GATE_FIRST and mask is not None and mask.shape[0] > 1:
+        if type(cells[0]) in _GATE_FIRST and per_gate(mask):
             xp = xp.movedim(-2, 0)                                                     # (G, L, N, H), a view
         else:
             xp = xp.reshape(L, N, -1)                                                  # (L, N, G*H)

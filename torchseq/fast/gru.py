@@ -90,10 +90,10 @@ class GRUResetAfterFunction(torch.autograd.Function):
         d_h0 = product.back(D_REC[0]).addcmul_(DH[0], Z[0])
         d_bias = d_rec.sum(0) if ctx.bias_per_row else gate_sum(d_rec, gate_major)     # (N, 3H) or (3H,)
         if gate_major:
-            d_rec = gate_first(d_rec)                                                  # (3, L, N, H), a copy
-            d_weight = product.weight_grad(d_rec, h_prev)                              # (3H, H)
-            torch.mul(to_dn, dh_all, out=d_rec[2])                                     # becomes dxp: dxp_n = dn_pre
-            return like_xp(d_rec, ctx.xp_gate_first), d_h0, d_weight, d_bias, None, None
+            d_xp = gate_first(d_rec)                                                   # (3, L, N, H): dL/dR, a copy
+            d_weight = product.weight_grad(d_xp, h_prev)                               # (3H, H), before block n changes
+            torch.mul(to_dn, dh_all, out=d_xp[2])                                      # dxp_n = dn_pre; r, z as dR
+            return like_xp(d_xp, ctx.xp_gate_first), d_h0, d_weight, d_bias, None, None
         d_weight = product.weight_grad(d_rec, h_prev)                                  # (3H, H)
         d_xp = d_rec.clone()                                                           # (L, N, 3H)
         torch.mul(to_dn, dh_all, out=d_xp[..., 2 * H:])                                # dxp_n = dn_pre

@@ -90,10 +90,10 @@ class MaskedProduct:
 
 class GateMajorProduct:
     """W (k*H, H) and one mask per gate (k, N, H), on gate-major pre-activations: a step's ``out`` and ``da``
-    are (k, N, H) and the weight gradient takes da as (L, k, N, H). Per step, forward a_g += W_g (m_g h) is
-    one elementwise product into a reused buffer and one in-place batched product (``baddbmm_``), backward
-    sum_g m_g (W_g^T da_g) a batched product on contiguous blocks, the mask, a sum over the gates. The weight
-    gradient takes da gate-first, (k, L, N, H), each gate's block one contiguous (L*N, H) matrix."""
+    are (k, N, H), and the weight gradient takes da gate-first, (k, L, N, H), each gate's block one contiguous
+    (L*N, H) matrix. Per step, forward a_g += W_g (m_g h) is one elementwise product into a reused buffer and
+    one in-place batched product (``baddbmm_``), backward sum_g m_g (W_g^T da_g) a batched product on
+    contiguous blocks, the mask, a sum over the gates."""
 
     time_dim = 1                                                                       # of weight_grad's da (k, L, N, H)
 
