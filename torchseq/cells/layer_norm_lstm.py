@@ -74,9 +74,9 @@ class LayerNormLSTMCell(RecurrentCell):
         """gamma * (a - mean) / sqrt(var + eps) over all 4H pre-activations: a (..., 4, H)."""
         return F.layer_norm(a, (4, self.hidden_size), gain.view(4, -1), None, self.layer_norm_eps)
 
-    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None) -> torch.Tensor:
+    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None, fused: bool = False) -> torch.Tensor:
         """xp = LN_x(W_x x) + b for every position at once: (..., N, F) -> (..., N, 4, H)."""
-        return self._ln_gates(self.input_product(x, masks), self.ln_ih_weight) + self.bias.view(4, -1)
+        return self._ln_gates(self.input_product(x, masks, fused=fused), self.ln_ih_weight) + self.bias.view(4, -1)
 
     def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None,
              masks: Optional[Masks] = None):

@@ -117,7 +117,7 @@ def run_fast_together(cells, xs, states, masks, lengths: Optional[torch.Tensor])
     """
     D = len(cells)
     L, N, _ = xs[0].shape
-    xps = [c.project_input(x, m) for c, x, m in zip(cells, xs, masks)]                 # (L, N, G, H) each
+    xps = [c.project_input(x, m, fused=True) for c, x, m in zip(cells, xs, masks)]     # (L, N, G, H) each
     weights = [c.recurrent_weight(m) for c, m in zip(cells, masks)]                    # W_h or its DropConnect copy
     recurrent = [None if m is None else m.recurrent for m in masks]                    # (G | 1, N, H) or None each
     if D == 1:
