@@ -1,5 +1,5 @@
-"""The LSTM family's backward writes over its saved buffers only on their last use: a second backward over a
-retained graph, and a backward that builds a graph, get the same gradients as the first."""
+"""The fast backward writes over its saved buffers only on their last use: a second backward over a retained
+graph, and a backward that builds a graph, get the same gradients as the first."""
 import pytest
 import torch
 
@@ -44,6 +44,8 @@ KINDS = {
     "lstm": lambda **o: ts.LSTM(3, 5, **o),
     "peephole_lstm": lambda **o: ts.PeepholeLSTM(3, 5, **o),
     "layer_norm_lstm": lambda **o: ts.LayerNormLSTM(3, 5, **o),
+    "gru_reset_after": lambda **o: ts.GRU(3, 5, reset_after=True, **o),
+    "gru_reset_before": lambda **o: ts.GRU(3, 5, **o),
 }
 OPTIONS = {
     "plain": {},
@@ -59,8 +61,8 @@ def test_retained_graph_gives_the_same_gradients_twice(kind, option, gen):
     randomize_(layer, generator=gen)
     layer.train()
     x = torch.randn(3, 6, 3, generator=gen, dtype=torch.float64, requires_grad=True)
-    y, (h, c) = layer(x, lengths=torch.tensor([6, 2, 5]))
-    loss = weighted_sum([y, h, c], torch.Generator().manual_seed(5))
+    y, state = layer(x, lengths=torch.tensor([6, 2, 5]))
+    loss = weighted_sum([y, *(state if isinstance(state, tuple) else (state,))], torch.Generator().manual_seed(5))
     leaves = [x, *layer.parameters()]
     first = torch.autograd.grad(loss, leaves, retain_graph=True)                       # works on copies
     second = torch.autograd.grad(loss, leaves, retain_graph=True)                      # reads the saved buffers again

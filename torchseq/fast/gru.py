@@ -25,8 +25,10 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .layout import arrange, gate_blocks, gate_first, gate_span, gate_sum, like_xp, per_gate, product_for, sizes
-from .product import MaskedProduct, activation_backward, sigmoid_backward
+from .layout import (arrange, gate_blocks, gate_first, gate_major_view, gate_span, like_xp, per_gate,
+                     product_for, sizes)
+from .product import MaskedProduct, activation_backward, recurrent_weight_grad, sigmoid_backward
+from .workspace import working
 from .subnormal import flush_subnormals
 
 
@@ -34,29 +36,31 @@ class GRUResetAfterFunction(torch.autograd.Function):
     """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), b_h (3H,), mask (1|3, N, H) or None, relu) -> h_t for every t
     (L, N, H); ``relu``: the candidate's activation is relu instead of tanh. For D directions in one batch
     (:func:`torchseq.fast.dispatch.run_fast_together`) W_h is (D, 3H, H) and b_h one row per sample, (N, 3H).
-    With one mask per gate xp may come gate-first, (3, L, N, H) (:mod:`torchseq.fast.layout`)."""
+    With one mask per gate xp may come gate-first, (3, L, N, H) (:mod:`torchseq.fast.layout`).
+
+    One working buffer holds the pre-activations: the r, z blocks start as xp + b_h and become r and z in
+    place, the n block is R_n = W_hn (m h) + b_hn, which the candidate and the backward read; n and h_t have
+    a buffer each. The backward turns these into its gradient factors on their last use
+    (:mod:`torchseq.fast.workspace`)."""
 
     @staticmethod
     def forward(ctx, xp, h0, weight, bias_hh, mask, relu):
         L, N, H = sizes(xp, 3)
         gate_major = per_gate(mask)                                                    # buffers (L, 3, N, H)
         product = product_for(weight, mask)
-        xs = arrange(xp, 3, gate_major) if gate_major else xp                          # xp in the buffers' layout
-        rec = arrange(bias_hh.expand(L, N, 3 * H), 3, gate_major)                      # b_h, then + W_h (m h)
-        acts = torch.empty_like(rec)                                                   # r, z, n
-        hs = xp.new_empty(L, N, H)
-        REC, Hs = rec.unbind(0), hs.unbind(0)
-        X_rz, REC_rz, A_rz = (gate_span(t, 2, 3, gate_major).unbind(0) for t in (xs, rec, acts))   # r, z
-        X_n, REC_n = gate_blocks(xs, 3, gate_major)[2].unbind(0), gate_blocks(rec, 3, gate_major)[2].unbind(0)
-        R, Z, A_n = (block.unbind(0) for block in gate_blocks(acts, 3, gate_major))
+        work = _reset_after_start(xp, bias_hh, gate_major)                             # xp_rz + b_rz, b_n
+        ns, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # n, h_t
+        WORK_RZ, Ns, Hs = gate_span(work, 2, 3, gate_major).unbind(0), ns.unbind(0), hs.unbind(0)
+        R, Z, REC_N = (block.unbind(0) for block in gate_blocks(work, 3, gate_major))
+        X_N = (xp[2] if xp.dim() == 4 else xp[..., 2 * H:]).unbind(0)                  # xp_n, L x (N, H)
         h = h0
         for t in range(L):
-            product.accumulate(REC[t], h)                                              # W_h (m h) + b_h
-            torch.add(X_rz[t], REC_rz[t], out=A_rz[t]).sigmoid_()                     # r, z
-            _phi_(torch.addcmul(X_n[t], R[t], REC_n[t], out=A_n[t]), relu)           # n = phi(xp_n + r R_n)
-            torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
+            product.accumulate(work[t], h)                                             # + W_h (m h)
+            WORK_RZ[t].sigmoid_()                                                      # r, z
+            _phi_(torch.addcmul(X_N[t], R[t], REC_N[t], out=Ns[t]), relu)              # n = phi(xp_n + r R_n)
+            torch.lerp(Ns[t], h, Z[t], out=Hs[t])                                      # h_t = n + z (h - n)
             h = Hs[t]
-        ctx.save_for_backward(acts, rec, hs, h0, weight, mask)
+        ctx.save_for_backward(work, ns, hs, h0, weight, mask)
         ctx.relu, ctx.bias_per_row, ctx.xp_gate_first = relu, bias_hh.dim() == 2, xp.dim() == 4
         return hs
 
@@ -64,39 +68,42 @@ class GRUResetAfterFunction(torch.autograd.Function):
     @once_differentiable
     @flush_subnormals
     def backward(ctx, d_hs):
-        acts, rec, hs, h0, weight, mask = ctx.saved_tensors
+        saved = ctx.saved_tensors
+        work, n = working(*saved[:2])                                                  # r, z, R_n and n, overwritten
+        hs, h0, weight, mask = saved[2:]
         L, N, H = hs.shape
         gate_major = per_gate(mask)
         product = product_for(weight, mask)
-        r, z, n = gate_blocks(acts, 3, gate_major)                                     # (L, N, H) each
-        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
-        to_dn = activation_backward(1 - z, n, ctx.relu, torch.empty_like(n))           # dn_pre / dh_t = (1-z) phi'(.)
-        d_rec = torch.empty_like(acts)                                                 # acts' layout, becomes dL/dR
-        dr, dz, drn = gate_blocks(d_rec, 3, gate_major)
-        sigmoid_backward(to_dn * gate_blocks(rec, 3, gate_major)[2], r, out=dr)        # dr_pre / dh_t
-        sigmoid_backward(h_prev - n, z, out=dz)                                        # dz_pre / dh_t
-        torch.mul(to_dn, r, out=drn)                                                   # dR_n / dh_t
-        dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
-        D_REC, DH, Z = d_rec.unbind(0), dh_all.unbind(0), z.unbind(0)
+        r, z, rec_n = gate_blocks(work, 3, gate_major)                                 # (L, N, H) each
+        z_kept, to_dn = hs.new_empty(2, L, N, H).unbind(0)                             # z for the loop; dn_pre / dh_t
+        z_kept.copy_(z)
+        activation_backward(torch.neg(z, out=to_dn).add_(1), n, ctx.relu, to_dn)       # (1-z) phi'(.)
+        _previous_minus_(n, h0, hs)                                                    # n <- h_{t-1} - n
+        sigmoid_backward(n, z, out=z)                                                  # dz_pre / dh_t
+        torch.mul(to_dn, rec_n, out=n)                                                 # dn_pre R_n / dh_t
+        torch.mul(to_dn, r, out=rec_n)                                                 # dR_n / dh_t
+        sigmoid_backward(n, r, out=r)                                                  # dr_pre / dh_t
+        dh_all = n.copy_(d_hs)                                                         # dL/dy_t, then dL/dh_t
+        D_REC, DH, Z = work.unbind(0), dh_all.unbind(0), z_kept.unbind(0)
         if gate_major:
             D_REC3, gate_axis = D_REC, 0                                               # L x (3, N, H)
         else:
-            D_REC3, gate_axis = d_rec.view(L, N, 3, H).unbind(0), 1                    # L x (N, 3, H)
+            D_REC3, gate_axis = work.view(L, N, 3, H).unbind(0), 1                     # L x (N, 3, H)
         for t in range(L - 1, -1, -1):
             dh = DH[t]
             if t < L - 1:
                 product.accumulate_back(dh, D_REC[t + 1]).addcmul_(DH[t + 1], Z[t + 1])
             D_REC3[t].mul_(dh.unsqueeze(gate_axis))                                    # dr, dz, dR_n at step t
         d_h0 = product.back(D_REC[0]).addcmul_(DH[0], Z[0])
-        d_bias = d_rec.sum(0) if ctx.bias_per_row else gate_sum(d_rec, gate_major)     # (N, 3H) or (3H,)
-        if gate_major:
-            d_xp = gate_first(d_rec)                                                   # (3, L, N, H): dL/dR, a copy
-            d_weight = product.weight_grad(d_xp, h_prev)                               # (3H, H), before block n changes
-            torch.mul(to_dn, dh_all, out=d_xp[2])                                      # dxp_n = dn_pre; r, z as dR
-            return like_xp(d_xp, ctx.xp_gate_first), d_h0, d_weight, d_bias, None, None
-        d_weight = product.weight_grad(d_rec, h_prev)                                  # (3H, H)
-        d_xp = d_rec.clone()                                                           # (L, N, 3H)
-        torch.mul(to_dn, dh_all, out=d_xp[..., 2 * H:])                                # dxp_n = dn_pre
+        d_rec = gate_first(work) if gate_major else work                               # dL/dR: (3, L, N, H) or (L, N, 3H)
+        if ctx.bias_per_row:
+            d_bias = d_rec.sum(0)                                                      # (N, 3H)
+        else:
+            d_bias = d_rec.sum((1, 2)).flatten() if gate_major else d_rec.sum((0, 1))  # (3H,)
+        d_weight = recurrent_weight_grad(product, d_rec, h0, hs)                       # (.., 3H, H), before block n changes
+        d_xp_n = d_rec[2] if gate_major else d_rec[..., 2 * H:]
+        torch.mul(to_dn, dh_all, out=d_xp_n)                                           # dxp_n = dn_pre; r, z as dR
+        d_xp = like_xp(d_rec, ctx.xp_gate_first) if gate_major else d_rec
         return d_xp, d_h0, d_weight, d_bias, None, None
 
 
@@ -159,6 +166,30 @@ class GRUResetBeforeFunction(torch.autograd.Function):
             return torch.cat([d_rz, d_n], dim=-1), dh, d_weight, None, None            # (L, N, 3H)
         d_xp = torch.cat([d_rz, d_n.unsqueeze(0)])                                     # (3, L, N, H)
         return like_xp(d_xp, ctx.xp_gate_first), dh, d_weight, None, None
+
+
+def _reset_after_start(xp: torch.Tensor, bias_hh: torch.Tensor, gate_major: bool) -> torch.Tensor:
+    """The reset-after GRU's working buffer before the loop: xp_r + b_hr, xp_z + b_hz, b_hn for every step, in
+    the layout of :func:`~torchseq.fast.layout.arrange` -- xp (L, N, 3H) or gate-first (3, L, N, H), b_h (3H,)
+    or one row per sample (N, 3H) -> (L, N, 3H), or gate-major (L, 3, N, H)."""
+    L, N, H = sizes(xp, 3)
+    if not gate_major:
+        work = xp.new_empty(L, N, 3 * H)
+        torch.add(xp[..., :2 * H], bias_hh[..., :2 * H], out=work[..., :2 * H])
+        work[..., 2 * H:] = bias_hh[..., 2 * H:]
+        return work
+    work = xp.new_empty(L, 3, N, H)
+    b = bias_hh.view(3, 1, H)                                                          # (3, 1, H), per gate
+    torch.add(gate_major_view(xp, 3)[:, :2], b[:2], out=work[:, :2])                   # (L, 2, N, H)
+    work[:, 2] = b[2]
+    return work
+
+
+def _previous_minus_(x: torch.Tensor, h0: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
+    """x_t <- h_{t-1} - x_t in place, h_{-1} = h0: x, hs (L, N, H), h0 (N, H) (no shifted copy of hs)."""
+    torch.sub(h0, x[0], out=x[0])
+    torch.sub(hs[:-1], x[1:], out=x[1:])
+    return x
 
 
 def _phi_(a: torch.Tensor, relu: bool) -> torch.Tensor:

@@ -43,15 +43,18 @@ def sizes(xp: torch.Tensor, gates: int) -> Tuple[int, int, int]:
     return L, N, GH // gates
 
 
+def gate_major_view(xp: torch.Tensor, gates: int) -> torch.Tensor:
+    """xp (L, N, G*H) or gate-first (G, L, N, H) seen gate-major, (L, G, N, H): a view."""
+    if xp.dim() == 4:
+        return xp.transpose(0, 1)                                                      # (G, L, N, H) -> (L, G, N, H)
+    L, N, GH = xp.shape
+    return xp.view(L, N, gates, GH // gates).transpose(1, 2)                           # (L, N, G, H) -> (L, G, N, H)
+
+
 def arrange(xp: torch.Tensor, gates: int, gate_major: bool) -> torch.Tensor:
     """A fresh working copy of xp (L, N, G*H) -- or gate-first (G, L, N, H), with ``gate_major`` only: the
     same layout, or gate-major (L, G, N, H)."""
-    if not gate_major:
-        return xp.clone()
-    if xp.dim() == 4:
-        return xp.transpose(0, 1).contiguous()                                         # (G, L, N, H) -> (L, G, N, H)
-    L, N, GH = xp.shape
-    return xp.view(L, N, gates, GH // gates).transpose(1, 2).contiguous()             # (L, N, G, H) -> (L, G, N, H)
+    return gate_major_view(xp, gates).contiguous() if gate_major else xp.clone()
 
 
 def gate_first(t: torch.Tensor) -> torch.Tensor:
