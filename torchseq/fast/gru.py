@@ -95,12 +95,12 @@ class GRUResetAfterFunction(torch.autograd.Function):
                 product.accumulate_back(dh, D_REC[t + 1]).addcmul_(DH[t + 1], Z[t + 1])
             D_REC3[t].mul_(dh.unsqueeze(gate_axis))                                    # dr, dz, dR_n at step t
         d_h0 = product.back(D_REC[0]).addcmul_(DH[0], Z[0])
-        d_rec = gate_first(work) if gate_major else work                               # dL/dR: (3, L, N, H) or (L, N, 3H)
+        d_rec = gate_first(work) if gate_major else work                               # dL/dR, (3, L, N, H) | (L, N, 3H)
         if ctx.bias_per_row:
             d_bias = d_rec.sum(0)                                                      # (N, 3H)
         else:
             d_bias = d_rec.sum((1, 2)).flatten() if gate_major else d_rec.sum((0, 1))  # (3H,)
-        d_weight = recurrent_weight_grad(product, d_rec, h0, hs)                       # (.., 3H, H), before block n changes
+        d_weight = recurrent_weight_grad(product, d_rec, h0, hs)                       # (.., 3H, H), block n still dR_n
         d_xp_n = d_rec[2] if gate_major else d_rec[..., 2 * H:]
         torch.mul(to_dn, dh_all, out=d_xp_n)                                           # dxp_n = dn_pre; r, z as dR
         d_xp = like_xp(d_rec, ctx.xp_gate_first) if gate_major else d_rec
@@ -109,7 +109,11 @@ class GRUResetAfterFunction(torch.autograd.Function):
 
 class GRUResetBeforeFunction(torch.autograd.Function):
     """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), mask (1|3, N, H) or None, relu) -> h_t for every t (L, N, H).
-    With one mask per gate xp may come gate-first, (3, L, N, H) (:mod:`torchseq.fast.layout`)."""
+    With one mask per gate xp may come gate-first, (3, L, N, H) (:mod:`torchseq.fast.layout`).
+
+    The backward computes its factors straight into the gradient it returns (xp's layout: its r, z blocks
+    are the (r, z) product's dL/da, read by the weight gradient in place) and keeps dL/dh_t over the saved
+    n on its last use (:mod:`torchseq.fast.workspace`)."""
 
     @staticmethod
     def forward(ctx, xp, h0, weight, mask, relu):
@@ -138,19 +142,23 @@ class GRUResetBeforeFunction(torch.autograd.Function):
     @flush_subnormals
     def backward(ctx, d_hs):
         a_rz, n, rh, hs, h0, weight, mask = ctx.saved_tensors
+        (n,) = working(n)                                                              # n, overwritten
         L, N, H = n.shape
         gate_major = per_gate(mask)
         p_rz, p_n = _products(weight, mask)
         r, z = gate_blocks(a_rz, 2, gate_major)                                        # (L, N, H) each
-        h_prev = torch.cat([h0.unsqueeze(0), hs[:-1]])                                 # (L, N, H)
-        d_n = activation_backward(1 - z, n, ctx.relu, torch.empty_like(n))             # becomes dn_pre
-        d_rz = torch.empty_like(a_rz)                                                  # a_rz's layout, becomes dr, dz
-        dr, dz = gate_blocks(d_rz, 2, gate_major)
-        to_dr = sigmoid_backward(h_prev, r)                                            # dr_pre / d(rh) = h r(1-r)
-        sigmoid_backward(h_prev - n, z, out=dz)                                        # dz_pre / dh_t
-        D_N, D_RZ, DR, DZ = d_n.unbind(0), d_rz.unbind(0), dr.unbind(0), dz.unbind(0)
-        dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
-        TO_DR, R, Z, DH = to_dr.unbind(0), r.unbind(0), z.unbind(0), dh_all.unbind(0)
+        d_xp = n.new_empty(3, L, N, H) if gate_major else n.new_empty(L, N, 3 * H)     # gate-first or torch.nn's
+        dr, dz, d_n = d_xp.unbind(0) if gate_major else d_xp.split(H, dim=-1)          # (L, N, H) each
+        d_rz = d_xp[:2] if gate_major else d_xp[..., :2 * H]                           # (2, L, N, H) or (L, N, 2H)
+        activation_backward(torch.neg(z, out=d_n).add_(1), n, ctx.relu, d_n)           # dn_pre / dh_t = (1-z) phi'(.)
+        sigmoid_backward(_previous_minus_(n, h0, hs), z, out=dz)                       # dz_pre / dh_t
+        to_dr = torch.empty_like(n)                                                    # dr_pre / d(rh) = h_{t-1} r(1-r)
+        sigmoid_backward(h0, r[0], out=to_dr[0])
+        sigmoid_backward(hs[:-1], r[1:], out=to_dr[1:])
+        dh_all = n.copy_(d_hs)                                                         # dL/dy_t, then dL/dh_t
+        D_N, DR, DZ, DH = d_n.unbind(0), dr.unbind(0), dz.unbind(0), dh_all.unbind(0)
+        D_RZ = d_rz.unbind(1 if gate_major else 0)                                     # L x (2, N, H) or (N, 2H)
+        TO_DR, R, Z = to_dr.unbind(0), r.unbind(0), z.unbind(0)
         dh = DH[L - 1]                                                                 # dL/dh_t, t = L-1
         for t in range(L - 1, -1, -1):
             D_N[t].mul_(dh)                                                            # dn_pre
@@ -159,13 +167,10 @@ class GRUResetBeforeFunction(torch.autograd.Function):
             DZ[t].mul_(dh)                                                             # dz_pre
             back = p_rz.accumulate_back(DH[t - 1], D_RZ[t]) if t else p_rz.back(D_RZ[t])   # + m W_rz^T [dr, dz]
             dh = back.addcmul_(dh, Z[t]).addcmul_(d_rh, R[t])                          # dL/dh_{t-1}
-        if gate_major:
-            d_rz = gate_first(d_rz)                                                    # (2, L, N, H), a copy
-        d_weight = torch.cat([p_rz.weight_grad(d_rz, h_prev), p_n.weight_grad(d_n, rh)], dim=-2)   # (.., 3H, H)
-        if not gate_major:
-            return torch.cat([d_rz, d_n], dim=-1), dh, d_weight, None, None            # (L, N, 3H)
-        d_xp = torch.cat([d_rz, d_n.unsqueeze(0)])                                     # (3, L, N, H)
-        return like_xp(d_xp, ctx.xp_gate_first), dh, d_weight, None, None
+        d_weight = torch.cat([recurrent_weight_grad(p_rz, d_rz, h0, hs),                # (.., 2H, H)
+                              p_n.weight_grad(d_n, rh)], dim=-2)                       # + (.., H, H)
+        d_xp = like_xp(d_xp, ctx.xp_gate_first) if gate_major else d_xp
+        return d_xp, dh, d_weight, None, None
 
 
 def _reset_after_start(xp: torch.Tensor, bias_hh: torch.Tensor, gate_major: bool) -> torch.Tensor:
