@@ -27,7 +27,7 @@ from torch.autograd.function import once_differentiable
 
 from .layout import (arrange, gate_blocks, gate_first, gate_major_view, gate_span, like_xp, per_gate,
                      product_for, sizes)
-from .product import MaskedProduct, activation_backward, recurrent_weight_grad, sigmoid_backward
+from .product import activation_backward, recurrent_weight_grad, sigmoid_backward
 from .workspace import working
 from .subnormal import flush_subnormals
 
@@ -111,9 +111,11 @@ class GRUResetBeforeFunction(torch.autograd.Function):
     """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), mask (1|3, N, H) or None, relu) -> h_t for every t (L, N, H).
     With one mask per gate xp may come gate-first, (3, L, N, H) (:mod:`torchseq.fast.layout`).
 
-    The backward computes its factors straight into the gradient it returns (xp's layout: its r, z blocks
-    are the (r, z) product's dL/da, read by the weight gradient in place) and keeps dL/dh_t over the saved
-    n on its last use (:mod:`torchseq.fast.workspace`)."""
+    Each step masks h_{t-1} once for both products, m * h (all rows), and keeps m_n * r * h_{t-1}, the
+    candidate's product input, whose product then needs no mask. The backward computes its factors straight
+    into the gradient it returns (xp's layout: its r, z blocks are the (r, z) product's dL/da, read by the
+    weight gradient in place) and keeps dL/dh_t over the saved n, and m_n * r over r, on their last use
+    (:mod:`torchseq.fast.workspace`)."""
 
     @staticmethod
     def forward(ctx, xp, h0, weight, mask, relu):
@@ -123,14 +125,16 @@ class GRUResetBeforeFunction(torch.autograd.Function):
         first = xp.dim() == 4                                                          # gate-first (3, L, N, H)
         a_rz = arrange(xp[:2] if first else xp[..., :2 * H], 2, gate_major)            # xp_rz, then r, z
         a_n = (xp[2] if first else xp[..., 2 * H:]).clone()                            # (L, N, H): xp_n, then n
-        rh, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # r h_{t-1}, h_t
+        rh, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # m_n r h_{t-1}, h_t
+        hm = None if mask is None else torch.empty_like(mask)                          # (3 | 1, N, H): m * h_{t-1}
         A_rz, A_n, RH, Hs = a_rz.unbind(0), a_n.unbind(0), rh.unbind(0), hs.unbind(0)
         R, Z = (block.unbind(0) for block in gate_blocks(a_rz, 2, gate_major))
         h = h0
         for t in range(L):
-            p_rz.accumulate(A_rz[t], h).sigmoid_()                                     # r, z
-            torch.mul(R[t], h, out=RH[t])                                              # r h_{t-1}
-            _phi_(p_n.accumulate(A_n[t], RH[t]), relu)                                 # n
+            masked = h if mask is None else torch.mul(h, mask, out=hm)                 # m * h_{t-1}, every row
+            p_rz.accumulate_masked(A_rz[t], _rz_rows(masked, gate_major)).sigmoid_()   # r, z
+            torch.mul(R[t], _n_row(masked), out=RH[t])                                 # m_n r h_{t-1}
+            _phi_(p_n.accumulate_masked(A_n[t], RH[t]), relu)                          # n
             torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
             h = Hs[t]
         ctx.save_for_backward(a_rz, a_n, rh, hs, h0, weight, mask)
@@ -141,8 +145,9 @@ class GRUResetBeforeFunction(torch.autograd.Function):
     @once_differentiable
     @flush_subnormals
     def backward(ctx, d_hs):
-        a_rz, n, rh, hs, h0, weight, mask = ctx.saved_tensors
-        (n,) = working(n)                                                              # n, overwritten
+        saved = ctx.saved_tensors
+        a_rz, n = working(*saved[:2])                                                  # r, z and n, overwritten
+        rh, hs, h0, weight, mask = saved[2:]
         L, N, H = n.shape
         gate_major = per_gate(mask)
         p_rz, p_n = _products(weight, mask)
@@ -152,19 +157,26 @@ class GRUResetBeforeFunction(torch.autograd.Function):
         d_rz = d_xp[:2] if gate_major else d_xp[..., :2 * H]                           # (2, L, N, H) or (L, N, 2H)
         activation_backward(torch.neg(z, out=d_n).add_(1), n, ctx.relu, d_n)           # dn_pre / dh_t = (1-z) phi'(.)
         sigmoid_backward(_previous_minus_(n, h0, hs), z, out=dz)                       # dz_pre / dh_t
-        to_dr = torch.empty_like(n)                                                    # dr_pre / d(rh) = h_{t-1} r(1-r)
+        to_dr = torch.empty_like(n)                                                    # dr_pre / d(m_n r h) = m_n h r(1-r)
         sigmoid_backward(h0, r[0], out=to_dr[0])
         sigmoid_backward(hs[:-1], r[1:], out=to_dr[1:])
+        if mask is not None:
+            m_n = _n_row(mask)                                                         # (N, H)
+            to_dr.mul_(m_n)
+            r.mul_(m_n)                                                                # m_n r: d(m_n r h) / dh
         dh_all = n.copy_(d_hs)                                                         # dL/dy_t, then dL/dh_t
-        D_N, DR, DZ, DH = d_n.unbind(0), dr.unbind(0), dz.unbind(0), dh_all.unbind(0)
+        DR, DH, TO_DR, R, Z = dr.unbind(0), dh_all.unbind(0), to_dr.unbind(0), r.unbind(0), z.unbind(0)
+        D_N, DZ = d_n.unbind(0), dz.unbind(0)
+        D_ZN = d_xp[1:].unbind(1) if gate_major else None                              # gate-first: L x (2, N, H), dz, dn
         D_RZ = d_rz.unbind(1 if gate_major else 0)                                     # L x (2, N, H) or (N, 2H)
-        TO_DR, R, Z = to_dr.unbind(0), r.unbind(0), z.unbind(0)
         dh = DH[L - 1]                                                                 # dL/dh_t, t = L-1
         for t in range(L - 1, -1, -1):
-            D_N[t].mul_(dh)                                                            # dn_pre
-            d_rh = p_n.back(D_N[t])                                                    # dL/d(r h_{t-1})
+            if gate_major:
+                D_ZN[t].mul_(dh)                                                       # dz_pre, dn_pre in one call
+            else:
+                DZ[t].mul_(dh), D_N[t].mul_(dh)                                        # (a strided pair is slower)
+            d_rh = p_n.back(D_N[t])                                                    # dL/d(m_n r h_{t-1})
             torch.mul(d_rh, TO_DR[t], out=DR[t])                                       # dr_pre
-            DZ[t].mul_(dh)                                                             # dz_pre
             back = p_rz.accumulate_back(DH[t - 1], D_RZ[t]) if t else p_rz.back(D_RZ[t])   # + m W_rz^T [dr, dz]
             dh = back.addcmul_(dh, Z[t]).addcmul_(d_rh, R[t])                          # dL/dh_{t-1}
         d_weight = torch.cat([recurrent_weight_grad(p_rz, d_rz, h0, hs),                # (.., 2H, H)
@@ -203,11 +215,23 @@ def _phi_(a: torch.Tensor, relu: bool) -> torch.Tensor:
 
 
 def _products(weight: torch.Tensor, mask):
-    """The reset-before GRU's two products: (r, z) on h_{t-1} and n on r h_{t-1}, each with its masks
-    (per gate: masks 0-1 on gate-major r, z blocks, and 2; shared or none: the same for both). W (3H, H), or
-    (D, 3H, H) for D directions in one batch."""
+    """The reset-before GRU's two products: (r, z) on h_{t-1} with its masks (per gate: masks 0-1 on gate-major
+    r, z blocks; shared or none: the one mask) and n on m_n r h_{t-1}, which carries its mask already. W (3H, H),
+    or (D, 3H, H) for D directions in one batch."""
     H = weight.shape[-1]
     w_rz, w_n = weight[..., :2 * H, :], weight[..., 2 * H:, :]                         # (.., 2H, H), (.., H, H)
-    if not per_gate(mask):
-        return product_for(w_rz, mask), product_for(w_n, mask)
-    return product_for(w_rz, mask[:2]), MaskedProduct(w_n, mask[2:])
+    return product_for(w_rz, mask[:2] if per_gate(mask) else mask), product_for(w_n, None)
+
+
+def _rz_rows(masked: torch.Tensor, gate_major: bool) -> torch.Tensor:
+    """The r, z products' input from m * h (3 | 1, N, H), or h (N, H) without a mask: (2, N, H) per gate,
+    else (N, H)."""
+    if masked.dim() == 2:
+        return masked
+    return masked[:2] if gate_major else masked[0]
+
+
+def _n_row(masked: torch.Tensor) -> torch.Tensor:
+    """m_n * h (N, H) from m * h (3 | 1, N, H) -- the last row: the candidate's own mask, or the shared one --
+    or h (N, H) itself."""
+    return masked if masked.dim() == 2 else masked[-1]

@@ -44,14 +44,17 @@ class MaskedProduct:
     def accumulate(self, out: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """out += W (m * h), in place: out (N, k*H), h (N, H). The kernels fill ``out`` with the step's
         other terms for all t beforehand, so the step is one in-place product (no copy of a base)."""
-        if self.mask is None:
-            return out.addmm_(h, self.weight_t)
         if not self.per_gate:
-            return out.addmm_(h * self.mask[0], self.weight_t)
+            return self.accumulate_masked(out, h if self.mask is None else h * self.mask[0])
         products = torch.bmm(h * self.mask, self.gate_weights_t)                      # (k, N, H)
         N, H = h.shape
         out.view(N, self.k, H).add_(products.transpose(0, 1))                         # (N, k, H) += (N, k, H)
         return out
+
+    def accumulate_masked(self, out: torch.Tensor, hm: torch.Tensor) -> torch.Tensor:
+        """out += W hm, in place, for an input already masked, hm = m * h (N, H) (no mask or a shared one): a
+        kernel that needs m * h for another product too computes it once."""
+        return out.addmm_(hm, self.weight_t)
 
     def accumulate_back(self, out: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
         """out += sum_g m_g * (W_g^T da_g), in place: da (N, k*H), out (N, H) (prefilled with dL/dy_t)."""
@@ -111,7 +114,11 @@ class GateMajorProduct:
 
     def accumulate(self, out: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """out_g += W_g (m_g * h), in place: out (k, N, H) contiguous, h (N, H)."""
-        return out.baddbmm_(torch.mul(h, self.mask, out=self.masked), self.gate_weights_t)
+        return self.accumulate_masked(out, torch.mul(h, self.mask, out=self.masked))
+
+    def accumulate_masked(self, out: torch.Tensor, hm: torch.Tensor) -> torch.Tensor:
+        """out_g += W_g hm_g, in place, for an input already masked, hm = m * h (k, N, H)."""
+        return out.baddbmm_(hm, self.gate_weights_t)
 
     def back(self, da: torch.Tensor) -> torch.Tensor:
         """sum_g m_g * (W_g^T da_g): da (k, N, H) -> (N, H)."""
@@ -128,9 +135,13 @@ class GateMajorProduct:
     def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """dW_g = sum over t and samples of da_g^T (m_g * h): da (k, L, N, H) gate-first, h (L, N, H) -> (k*H, H)."""
         L, N, H = h.shape
-        hm = (h.unsqueeze(0) * self.mask.unsqueeze(1)).reshape(self.k, L * N, H)      # (k, L, N, H) -> (k, L*N, H)
         dg = da.reshape(self.k, L * N, H)                                              # (k, L, N, H) -> (k, L*N, H)
-        return torch.bmm(dg.transpose(1, 2), hm).reshape(self.k * H, H)                # (k, H, H) -> (k*H, H)
+        hm = torch.empty(L * N, H, dtype=h.dtype, device=h.device)                     # m_g * h, gate by gate
+        d_weight = h.new_empty(self.k, H, H)
+        for g in range(self.k):
+            torch.mul(h, self.mask[g], out=hm.view(L, N, H))
+            torch.mm(dg[g].t(), hm, out=d_weight[g])                                   # da_g^T (m_g * h)
+        return d_weight.view(self.k * H, H)                                            # (k, H, H) -> (k*H, H)
 
 
 class DirectionProduct:
@@ -156,7 +167,10 @@ class DirectionProduct:
 
     def accumulate(self, out: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """out += W_d (m * h) per direction, in place: out (D*N, k*H), h (D*N, H)."""
-        hm = h if self.mask is None else h * self.mask
+        return self.accumulate_masked(out, h if self.mask is None else h * self.mask)
+
+    def accumulate_masked(self, out: torch.Tensor, hm: torch.Tensor) -> torch.Tensor:
+        """out += W_d hm per direction, in place, for an input already masked, hm = m * h (D*N, H)."""
         self._split(out).baddbmm_(self._split(hm), self.weight_t)                     # (D, N, k*H) += (D, N, H) @ (D, H, k*H)
         return out
 
