@@ -1,5 +1,6 @@
-"""PerGateInputProduct: the per-gate masked input product with its written-out backward, against the same
-products under autograd (one masked copy of x per gate) and by gradcheck."""
+"""The per-gate masked input product with its written-out backward, both ways (gate by gate, and per sample with
+the masks folded into the weights), against the same products under autograd (one masked copy of x per gate)
+and by gradcheck."""
 import pytest
 import torch
 
@@ -28,13 +29,16 @@ def inputs(lead, N=3, F=5, H=4, G=3, bias=True, transposed=False, seed=0):
     return [t if t is None else t.detach().requires_grad_() for t in (x, masks.double(), weight, b)]
 
 
-@pytest.mark.parametrize("lead, bias, transposed", [((), True, False), ((7,), True, False), ((7,), False, False),
-                                                     ((7,), True, True), ((2, 3), True, False)])
-def test_outputs_and_gradients_match_autograd(lead, bias, transposed):
+CASES = [((), True, False, False), ((7,), True, False, False), ((7,), False, False, False), ((7,), True, True, False),
+         ((2, 3), True, False, False), ((7,), True, False, True), ((7,), False, False, True), ((7,), True, True, True)]
+
+
+@pytest.mark.parametrize("lead, bias, transposed, per_sample", CASES)
+def test_outputs_and_gradients_match_autograd(lead, bias, transposed, per_sample):
     args = inputs(lead, bias=bias, transposed=transposed)
-    out = per_gate_input_product(*args)
+    out = per_gate_input_product(*args, per_sample=per_sample)
     ref = reference(*args)
-    assert out.shape == ref.shape and out.is_contiguous()
+    assert out.shape == ref.shape
     assert_close(out, ref, what="xp")
     d = torch.randn_like(ref)
     wrt = [t for t in args if t is not None]
@@ -44,15 +48,26 @@ def test_outputs_and_gradients_match_autograd(lead, bias, transposed):
         assert_close(got, want, what=f"d{name}")
 
 
-def test_gradcheck():
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_gradcheck(per_sample):
     args = inputs((4,), N=2, F=3, H=2)
-    assert torch.autograd.gradcheck(per_gate_input_product, args)
+    assert torch.autograd.gradcheck(lambda *a: per_gate_input_product(*a, per_sample=per_sample), args)
 
 
-def test_only_the_gradients_asked_for():
+def test_the_choice_of_way_and_its_check():
+    x, masks, weight, bias = inputs((12,), H=4)                                        # G*H = 12 <= L = 12
+    assert per_gate_input_product(x, masks, weight, bias).grad_fn.name().startswith("PerSample")
+    x, masks, weight, bias = inputs((11,), H=4)
+    assert per_gate_input_product(x, masks, weight, bias).grad_fn.name().startswith("PerGate")
+    with pytest.raises(ValueError, match="per-sample product takes x"):
+        per_gate_input_product(x[0], masks, weight, bias, per_sample=True)
+
+
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_only_the_gradients_asked_for(per_sample):
     x, masks, weight, bias = inputs((6,))
     masks = masks.detach()
-    out = per_gate_input_product(x.detach(), masks, weight, bias)
+    out = per_gate_input_product(x.detach(), masks, weight, bias, per_sample=per_sample)
     d_weight, d_bias = torch.autograd.grad(out, (weight, bias), torch.ones_like(out))
     ref = reference(x.detach(), masks, weight, bias)
     want_weight, want_bias = torch.autograd.grad(ref, (weight, bias), torch.ones_like(ref))

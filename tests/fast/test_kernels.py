@@ -164,3 +164,44 @@ def test_bf16_autocast_runs_in_bf16_and_stays_near_float32(make, gen):
     assert (y.float() - reference).abs().max() <= 2 * readable_error + 0.02
     y.float().sum().backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in layer.parameters())
+
+
+def _strided_like(t):
+    """The same values as t, held in memory with its first two axes swapped (a batch-first tensor seen
+    time-first, as the per-sample input product returns it)."""
+    return t.detach().transpose(0, 1).contiguous().transpose(0, 1)
+
+
+@pytest.mark.parametrize("steps", [L, 1])
+def test_kernels_take_any_strides_and_never_write_to_their_inputs(steps, gen):
+    """xp and dL/dh_t with batch-first strides give the same outputs and gradients as contiguous ones, and xp is
+    left as it was -- also at L = 1, where a gate-major view of a gate-first xp is itself contiguous."""
+    h0, c0 = _leaf(N, H, gen=gen), _leaf(N, H, gen=gen)
+    w4, w3, w1 = _leaf(4 * H, H, gen=gen), _leaf(3 * H, H, gen=gen), _leaf(H, H, gen=gen)
+    b3, peep, g1, b1 = _leaf(3 * H, gen=gen), [_leaf(H, gen=gen) for _ in range(3)], _leaf(H, gen=gen), _leaf(H, gen=gen)
+    m4, m3 = _mask("per_gate", 4, gen), _mask("per_gate", 3, gen)
+    norms = (_leaf(4 * H, gen=gen), _leaf(H, gen=gen), _leaf(H, gen=gen), 1e-3)
+    runs = {
+        "lstm": ((4, steps, N, H), lambda xp: LSTMFunction.apply(xp, h0, c0, w4, m4, None)[0]),
+        "lstm_rows": ((steps, N, 4 * H), lambda xp: LSTMFunction.apply(xp, h0, c0, w4, None, None)[0]),
+        "peephole": ((steps, N, 4 * H), lambda xp: PeepholeLSTMFunction.apply(xp, h0, c0, w4, *peep, m4, None)[0]),
+        "layer_norm": ((steps, N, 4 * H), lambda xp: LayerNormLSTMFunction.apply(xp, h0, c0, w4, *norms, m4, None)[0]),
+        "gru_after": ((3, steps, N, H), lambda xp: GRUResetAfterFunction.apply(xp, h0, w3, b3, m3, False)),
+        "gru_before": ((3, steps, N, H), lambda xp: GRUResetBeforeFunction.apply(xp, h0, w3, m3, False)),
+        "gru_before_rows": ((steps, N, 3 * H), lambda xp: GRUResetBeforeFunction.apply(xp, h0, w3, None, False)),
+        "simple_rnn": ((steps, N, H), lambda xp: SimpleRNNFunction.apply(xp, h0, w1, None, False)),
+        "layer_norm_simple_rnn": ((steps, N, H), lambda xp: LayerNormSimpleRNNFunction.apply(xp, h0, w1, g1, b1,
+                                                                                              None, False, 1e-3)),
+    }
+    for name, (shape, run) in runs.items():
+        dense = torch.randn(shape, generator=gen, dtype=torch.float64).requires_grad_()
+        strided = _strided_like(dense).requires_grad_()
+        before = strided.detach().clone()
+        assert not strided.is_contiguous() or steps == 1
+        out_dense, out_strided = run(dense), run(strided)
+        weights = torch.randn(out_dense.shape, generator=gen, dtype=torch.float64)
+        (g_dense,) = torch.autograd.grad(out_dense, dense, weights)
+        (g_strided,) = torch.autograd.grad(out_strided, strided, _strided_like(weights))   # dL/dh_t strided too
+        assert torch.equal(out_dense, out_strided), name
+        assert torch.equal(g_dense, g_strided), name
+        assert torch.equal(strided.detach(), before), name

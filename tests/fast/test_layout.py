@@ -72,3 +72,11 @@ def test_gate_major_product_equals_row_major(gates, gen):
     torch.testing.assert_close(recurrent_weight_grad(rows, das, h0, hs), dw_prev, rtol=0, atol=1e-12)
     one = recurrent_weight_grad(rows, das[:1], h0, hs[:1])                             # a single step: h0 only
     torch.testing.assert_close(one, rows.weight_grad(das[:1], h0.unsqueeze(0)), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("gate_major", [False, True])
+def test_arrange_is_a_contiguous_copy_whatever_the_strides(gate_major, gen):
+    xp = torch.randn(N, L, 3 * H, generator=gen, dtype=torch.float64).transpose(0, 1)   # (L, N, 3H), batch-first memory
+    work = arrange(xp, 3, gate_major)
+    assert work.is_contiguous() and work.data_ptr() != xp.data_ptr()
+    assert torch.equal(work, arrange(xp.contiguous(), 3, gate_major))

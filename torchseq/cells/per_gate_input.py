@@ -11,9 +11,16 @@ untied-weights form that Keras' ``implementation=1`` cells and these cells' ``in
 
 with \delta_g = dL/dxp_g and the mask m_g (N, F) shared by every leading position (every time step).
 Under autograd the G masked copies m_g * x are one (G, ..., N, F) tensor, kept for the backward, and the
-input gradient three more of that size. Here one (..., N, F) buffer is reused gate by gate in both
-directions and only x and the masks are kept: the same products, G-fold less memory traffic -- which on a
-CPU is most of the per-gate masks' cost at long sequences.
+input gradient three more of that size. Two ways around that, the same sums:
+
+- :class:`PerGateInputProduct`, gate by gate: one (..., N, F) buffer reused for each m_g * x in both
+  directions, only x and the masks kept -- G-fold less memory traffic, G products of (..., N, F) by W_g^T;
+- :class:`PerSampleInputProduct`, the masks folded into the weights: m_g scales the columns of W_g, and
+  m_g is constant over time, so for each sample n, xp[:, n] = x[:, n] (diag(m[n]) W^T) -- one batched
+  product over the samples with a weight copy per sample, U_n = diag(m[n]) W^T (F, G*H), no masked copy of
+  x at all. The copies hold N*F*G*H numbers: :func:`per_gate_input_product` takes this way over a sequence
+  (x (L, N, F)) when that is no more than x itself, G*H <= L (long sequences, where the G passes over x cost
+  most).
 """
 from __future__ import annotations
 
@@ -80,8 +87,57 @@ class PerGateInputProduct(torch.autograd.Function):
         return d_x, d_masks, d_weight, d_bias
 
 
+class PerSampleInputProduct(torch.autograd.Function):
+    """(x (L, N, F), masks (G, N, F), weight (G*H, F), bias (G*H,) or None) -> xp gate-first (G, L, N, H), a
+    view of a batch-first (N, L, G*H) result: xp[:, n] = x[:, n] U_n + b with U_n = diag(m[n]) W^T (F, G*H),
+    [f, g*H + h] = m_g[n, f] W_g[h, f]. Backward: dx[:, n] = delta[:, n] U_n^T, dU_n = x[:, n]^T delta[:, n],
+    dW_g[h, f] = sum_n m_g[n, f] dU_n[f, g*H + h], dm_g[n, f] = sum_h W_g[h, f] dU_n[f, g*H + h]."""
+
+    @staticmethod
+    def forward(ctx, x, masks, weight, bias):
+        L, N, F = x.shape
+        G = masks.shape[0]
+        H = weight.shape[0] // G
+        m = masks.permute(1, 2, 0).unsqueeze(-1)                                      # (N, F, G, 1)
+        w_t = weight.view(G, H, F).permute(2, 0, 1)                                    # (F, G, H), [f, g, h] = W_g[h, f]
+        u = (m * w_t).reshape(N, F, G * H)                                             # (N, F, G, H) -> (N, F, G*H)
+        xb = x.transpose(0, 1)                                                         # (N, L, F), a view
+        out = torch.bmm(xb, u) if bias is None else torch.baddbmm(bias, xb, u)        # (N, L, G*H)
+        ctx.save_for_backward(x, masks, weight, u)
+        ctx.has_bias = bias is not None
+        return out.view(N, L, G, H).permute(2, 1, 0, 3)                                # (G, L, N, H), a view
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_out):
+        x, masks, weight, u = ctx.saved_tensors
+        L, N, F = x.shape
+        G = masks.shape[0]
+        H = weight.shape[0] // G
+        delta = d_out.permute(2, 1, 0, 3).reshape(N, L, G * H)                         # (G, L, N, H) -> (N, L, G*H)
+        need_x, need_masks, need_weight, need_bias = ctx.needs_input_grad
+        d_x = torch.bmm(delta, u.transpose(1, 2)).transpose(0, 1) if need_x else None  # (N, L, F) -> (L, N, F)
+        d_masks = d_weight = d_bias = None
+        if need_masks or need_weight:
+            d_u = torch.bmm(x.transpose(0, 1).transpose(1, 2), delta).view(N, F, G, H)   # x_n^T delta_n, (N, F, G, H)
+            if need_weight:
+                m = masks.permute(1, 2, 0).unsqueeze(-1)                              # (N, F, G, 1)
+                d_weight = (d_u * m).sum(0).permute(1, 2, 0).reshape(G * H, F)         # (F, G, H) -> (G*H, F)
+            if need_masks:
+                w_t = weight.view(G, H, F).permute(2, 0, 1)                            # (F, G, H)
+                d_masks = (d_u * w_t).sum(-1).permute(2, 0, 1)                         # (N, F, G) -> (G, N, F)
+        if need_bias and ctx.has_bias:
+            d_bias = delta.sum((0, 1))                                                 # (G*H,)
+        return d_x, d_masks, d_weight, d_bias
+
+
 def per_gate_input_product(x: torch.Tensor, masks: torch.Tensor, weight: torch.Tensor,
-                           bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+                           bias: Optional[torch.Tensor] = None, per_sample: Optional[bool] = None) -> torch.Tensor:
     """xp_g = W_g (m_g * x) + b_g for every gate: x (..., N, F), masks (G, N, F), weight (G*H, F) ->
-    (G, ..., N, H), gate-first (see :class:`PerGateInputProduct`)."""
-    return PerGateInputProduct.apply(x, masks, weight, bias)
+    (G, ..., N, H), gate-first. ``per_sample``: True for :class:`PerSampleInputProduct` (x (L, N, F) only),
+    False for :class:`PerGateInputProduct`, None to choose (per sample when G*H <= L)."""
+    if per_sample is None:
+        per_sample = x.dim() == 3 and weight.shape[0] <= x.shape[0]
+    if per_sample and x.dim() != 3:
+        raise ValueError(f"the per-sample product takes x (L, N, F); got x of shape {tuple(x.shape)}")
+    return (PerSampleInputProduct if per_sample else PerGateInputProduct).apply(x, masks, weight, bias)

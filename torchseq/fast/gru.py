@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .layout import (arrange, gate_blocks, gate_first, gate_major_view, gate_span, like_xp, per_gate,
+from .layout import (arrange, fresh, gate_blocks, gate_first, gate_major_view, gate_span, like_xp, per_gate,
                      product_for, sizes)
 from .product import activation_backward, recurrent_weight_grad, sigmoid_backward
 from .workspace import working
@@ -124,7 +124,7 @@ class GRUResetBeforeFunction(torch.autograd.Function):
         p_rz, p_n = _products(weight, mask)
         first = xp.dim() == 4                                                          # gate-first (3, L, N, H)
         a_rz = arrange(xp[:2] if first else xp[..., :2 * H], 2, gate_major)            # xp_rz, then r, z
-        a_n = (xp[2] if first else xp[..., 2 * H:]).clone()                            # (L, N, H): xp_n, then n
+        a_n = fresh(xp[2] if first else xp[..., 2 * H:])                              # (L, N, H): xp_n, then n
         rh, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # m_n r h_{t-1}, h_t
         hm = None if mask is None else torch.empty_like(mask)                          # (3 | 1, N, H): m * h_{t-1}
         A_rz, A_n, RH, Hs = a_rz.unbind(0), a_n.unbind(0), rh.unbind(0), hs.unbind(0)

@@ -27,6 +27,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
+from .layout import fresh
 from .lstm import dh_step, gate_factors_
 from .product import MaskedProduct, recurrent_weight_grad
 from .subnormal import flush_subnormals
@@ -42,7 +43,7 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         L, N, H4 = xp.shape
         H = H4 // 4
         product = MaskedProduct(weight, mask)
-        acts = xp.clone()                                                              # (L, N, 4H): xp_t, then gates
+        acts = fresh(xp)                                                               # (L, N, 4H): xp_t, then gates
         rec = torch.zeros_like(xp)                                                     # (L, N, 4H): r_t = W_h (m h)
         g_all, cs, tanh_c_hats, hs = (xp.new_empty(L, N, H) for _ in range(4))         # (L, N, H) each
         A, REC = acts.unbind(0), rec.unbind(0)

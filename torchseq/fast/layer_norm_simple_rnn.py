@@ -15,6 +15,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
+from .layout import fresh
 from .lstm import previous
 from .product import MaskedProduct, activation_backward
 from .subnormal import flush_subnormals
@@ -27,7 +28,7 @@ class LayerNormSimpleRNNFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xp, h0, weight, gain, bias, mask, relu, eps):
         product = MaskedProduct(weight, mask)
-        pre = xp.clone()                                                               # (L, N, H): xp_t, then a_t
+        pre = fresh(xp)                                                                # (L, N, H): xp_t, then a_t
         hs = torch.empty_like(xp)                                                      # (L, N, H)
         A, Hs = pre.unbind(0), hs.unbind(0)
         means, rstds = [], []
@@ -50,7 +51,7 @@ class LayerNormSimpleRNNFunction(torch.autograd.Function):
         product = MaskedProduct(weight, mask)
         dy = torch.empty_like(hs)                                                      # dL/dLN(a_t)
         da = torch.empty_like(hs)                                                      # dL/da_t
-        dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
+        dh_all = fresh(d_hs)                                                           # dL/dy_t, then dL/dh_t
         DY, DA, DH, Hs, A = dy.unbind(0), da.unbind(0), dh_all.unbind(0), hs.unbind(0), pre.unbind(0)
         L = hs.shape[0]
         dh = DH[L - 1]

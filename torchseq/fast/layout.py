@@ -51,10 +51,16 @@ def gate_major_view(xp: torch.Tensor, gates: int) -> torch.Tensor:
     return xp.view(L, N, gates, GH // gates).transpose(1, 2)                           # (L, N, G, H) -> (L, G, N, H)
 
 
+def fresh(t: torch.Tensor) -> torch.Tensor:
+    """A new contiguous copy of t, whatever its strides (``clone`` keeps a permuted tensor's strides; a
+    kernel's working buffer must have contiguous steps and must never alias its input)."""
+    return t.clone(memory_format=torch.contiguous_format)
+
+
 def arrange(xp: torch.Tensor, gates: int, gate_major: bool) -> torch.Tensor:
     """A fresh working copy of xp (L, N, G*H) -- or gate-first (G, L, N, H), with ``gate_major`` only: the
-    same layout, or gate-major (L, G, N, H)."""
-    return gate_major_view(xp, gates).contiguous() if gate_major else xp.clone()
+    same layout, or gate-major (L, G, N, H). Contiguous whatever xp's strides."""
+    return fresh(gate_major_view(xp, gates) if gate_major else xp)
 
 
 def gate_first(t: torch.Tensor) -> torch.Tensor:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from .layout import fresh
 from .lstm import backward_through_time, gate_factors_
 from .product import MaskedProduct, recurrent_weight_grad
 from .subnormal import flush_subnormals
@@ -41,7 +42,7 @@ class PeepholeLSTMFunction(torch.autograd.Function):
         H = H4 // 4
         product = MaskedProduct(weight, mask)
         w_if = torch.stack([w_ci, w_cf]).unsqueeze(0)                                  # (1, 2, H)
-        acts = xp.clone()                                                              # (L, N, 4H): xp_t, then gates
+        acts = fresh(xp)                                                               # (L, N, 4H): xp_t, then gates
         g_all, cs, tanh_cs, hs = (xp.new_empty(L, N, H) for _ in range(4))             # (L, N, H) each
         A = acts.unbind(0)                                                             # L x (N, 4H)
         A_if = acts[..., :2 * H].unflatten(-1, (2, H)).unbind(0)                       # L x (N, 2, H): i, f

@@ -10,7 +10,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from .lstm import previous
-from .layout import product_for
+from .layout import fresh, product_for
 from .product import activation_backward
 from .subnormal import flush_subnormals
 
@@ -21,7 +21,7 @@ class SimpleRNNFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xp, h0, weight, mask, relu):
         product = product_for(weight, mask)
-        hs = xp.clone()                                                                # (L, N, H): xp_t, then h_t
+        hs = fresh(xp)                                                                 # (L, N, H): xp_t, then h_t
         Hs = hs.unbind(0)
         h = h0
         for t in range(xp.shape[0]):
@@ -38,7 +38,7 @@ class SimpleRNNFunction(torch.autograd.Function):
         hs, h0, weight, mask = ctx.saved_tensors
         product = product_for(weight, mask)
         da = torch.empty_like(hs)                                                      # dL/da_t
-        dh_all = d_hs.clone()                                                          # dL/dy_t, then dL/dh_t
+        dh_all = fresh(d_hs)                                                           # dL/dy_t, then dL/dh_t
         DA, DH, Hs = da.unbind(0), dh_all.unbind(0), hs.unbind(0)
         L = hs.shape[0]
         dh = DH[L - 1]
