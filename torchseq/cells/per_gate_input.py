@@ -90,8 +90,9 @@ class PerGateInputProduct(torch.autograd.Function):
 class PerSampleInputProduct(torch.autograd.Function):
     """(x (L, N, F), masks (G, N, F), weight (G*H, F), bias (G*H,) or None) -> xp gate-first (G, L, N, H), a
     view of a batch-first (N, L, G*H) result: xp[:, n] = x[:, n] U_n + b with U_n = diag(m[n]) W^T (F, G*H),
-    [f, g*H + h] = m_g[n, f] W_g[h, f]. Backward: dx[:, n] = delta[:, n] U_n^T, dU_n = x[:, n]^T delta[:, n],
-    dW_g[h, f] = sum_n m_g[n, f] dU_n[f, g*H + h], dm_g[n, f] = sum_h W_g[h, f] dU_n[f, g*H + h]."""
+    [f, g*H + h] = m_g[n, f] W_g[h, f]. Backward, gate by gate on the gradient as it comes (gate-first, so
+    no permuted copy of it): dx[:, n] = sum_g delta_g[:, n] U_{n,g}^T, dU_{n,g} = x[:, n]^T delta_g[:, n],
+    dW_g[h, f] = sum_n m_g[n, f] dU_{n,g}[f, h], dm_g[n, f] = sum_h W_g[h, f] dU_{n,g}[f, h]."""
 
     @staticmethod
     def forward(ctx, x, masks, weight, bias):
@@ -114,20 +115,30 @@ class PerSampleInputProduct(torch.autograd.Function):
         L, N, F = x.shape
         G = masks.shape[0]
         H = weight.shape[0] // G
-        delta = d_out.permute(2, 1, 0, 3).reshape(N, L, G * H)                         # (G, L, N, H) -> (N, L, G*H)
+        delta = [d_out[g].transpose(0, 1) for g in range(G)]                           # G x (N, L, H): delta_g per sample
+        u_gates = u.view(N, F, G, H).unbind(2)                                         # G x (N, F, H): U_n's gate blocks
         need_x, need_masks, need_weight, need_bias = ctx.needs_input_grad
-        d_x = torch.bmm(delta, u.transpose(1, 2)).transpose(0, 1) if need_x else None  # (N, L, F) -> (L, N, F)
-        d_masks = d_weight = d_bias = None
+        d_x = d_masks = d_weight = d_bias = None
+        if need_x:
+            d_xb = x.new_empty(N, L, F)                                                # sum_g delta_g U_{n,g}^T
+            for g in range(G):
+                if g == 0:
+                    torch.bmm(delta[0], u_gates[0].transpose(1, 2), out=d_xb)
+                else:
+                    d_xb.baddbmm_(delta[g], u_gates[g].transpose(1, 2))
+            d_x = d_xb.transpose(0, 1)                                                 # (N, L, F) -> (L, N, F)
         if need_masks or need_weight:
-            d_u = torch.bmm(x.transpose(0, 1).transpose(1, 2), delta).view(N, F, G, H)   # x_n^T delta_n, (N, F, G, H)
+            x_t = x.transpose(0, 1).transpose(1, 2)                                    # (N, F, L)
+            d_u = x.new_empty(G, N, F, H)
+            for g in range(G):
+                torch.bmm(x_t, delta[g], out=d_u[g])                                   # x_n^T delta_{g,n}
             if need_weight:
-                m = masks.permute(1, 2, 0).unsqueeze(-1)                              # (N, F, G, 1)
-                d_weight = (d_u * m).sum(0).permute(1, 2, 0).reshape(G * H, F)         # (F, G, H) -> (G*H, F)
+                d_weight = (d_u * masks.unsqueeze(-1)).sum(1).transpose(1, 2).reshape(G * H, F)   # (G, F, H) -> (G*H, F)
             if need_masks:
-                w_t = weight.view(G, H, F).permute(2, 0, 1)                            # (F, G, H)
-                d_masks = (d_u * w_t).sum(-1).permute(2, 0, 1)                         # (N, F, G) -> (G, N, F)
+                w_t = weight.view(G, H, F).transpose(1, 2)                             # (G, F, H)
+                d_masks = (d_u * w_t.unsqueeze(1)).sum(-1)                             # (G, N, F)
         if need_bias and ctx.has_bias:
-            d_bias = delta.sum((0, 1))                                                 # (G*H,)
+            d_bias = d_out.sum((1, 2)).reshape(G * H)                                  # (G, H) -> (G*H,)
         return d_x, d_masks, d_weight, d_bias
 
 
