@@ -114,3 +114,21 @@ def test_fast_path_equals_reference_on_cuda(make):
     assert_close(y, y_ref, torch.float64, "outputs")
     for a, b in zip(grads, grads_ref):
         assert_close(a, b, torch.float64, "gradient")
+
+
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_per_gate_input_product_on_cuda_equals_cpu(per_sample):
+    from torchseq.cells.per_gate_input import per_gate_input_product
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(12, 3, 5, generator=g, dtype=torch.float64)
+    masks = (torch.rand(3, 3, 5, generator=g, dtype=torch.float64) > 0.3) / 0.7
+    weight, bias = torch.randn(12, 5, generator=g, dtype=torch.float64), torch.randn(12, generator=g, dtype=torch.float64)
+    d = torch.randn(3, 12, 3, 4, generator=g, dtype=torch.float64)
+    results = []
+    for device in ("cpu", "cuda"):
+        args = [t.to(device).requires_grad_() for t in (x, masks.double(), weight, bias)]
+        out = per_gate_input_product(*args, per_sample=per_sample)
+        results.append([out, *torch.autograd.grad(out, args, d.to(device))])
+    for cpu, cuda in zip(*results):
+        assert cuda.device.type == "cuda"
+        assert_close(cuda.cpu(), cpu, torch.float64, "per-gate input product")
