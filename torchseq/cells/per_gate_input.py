@@ -40,7 +40,7 @@ class PerGateInputProduct(torch.autograd.Function):
         H = weight.shape[0] // G
         rows = x.numel() // F                                                          # (..., N) flattened
         out = x.new_empty(G, rows, H)                                                  # (G, ...*N, H)
-        xm = torch.empty(x.shape, dtype=x.dtype, device=x.device)                      # m_g * x, gate by gate
+        xm = x.new_empty(x.shape)                                                      # m_g * x, gate by gate
         w = weight.view(G, H, F)                                                       # [g] = W_g
         for g in range(G):
             torch.mul(x, masks[g], out=xm)
@@ -61,7 +61,7 @@ class PerGateInputProduct(torch.autograd.Function):
         rows = x.numel() // F
         delta = d_out.reshape(G, rows, H)                                              # (G, ...*N, H), [g] = delta_g
         w = weight.view(G, H, F)
-        work = torch.empty(x.shape, dtype=x.dtype, device=x.device)                    # (..., N, F), reused
+        work = x.new_empty(x.shape)                                                    # (..., N, F), reused
         flat = work.view(rows, F)
         d_x = d_masks = d_weight = d_bias = None
         need_x, need_masks, need_weight, need_bias = ctx.needs_input_grad
@@ -83,7 +83,7 @@ class PerGateInputProduct(torch.autograd.Function):
                 torch.mm(delta[g].t(), flat, out=d_weight[g])                          # delta_g^T (m_g * x)
             d_weight = d_weight.view(G * H, F)
         if need_bias and ctx.has_bias:
-            d_bias = delta.sum(1).view(G * H)                                              # (G, H) -> (G*H,)
+            d_bias = delta.sum(1).view(G * H)                                          # (G, H) -> (G*H,)
         return d_x, d_masks, d_weight, d_bias
 
 

@@ -86,8 +86,3 @@ def gate_blocks(t: torch.Tensor, gates: int, gate_major: bool) -> Tuple[torch.Te
 def gate_span(t: torch.Tensor, count: int, gates: int, gate_major: bool) -> torch.Tensor:
     """The first ``count`` gate blocks together: (L, N, count*H), or gate-major (L, count, N, H)."""
     return t[:, :count] if gate_major else t[..., :count * (t.shape[-1] // gates)]
-
-
-def gate_sum(t: torch.Tensor, gate_major: bool) -> torch.Tensor:
-    """The sum over time steps and samples, per gate unit: (L, N, G*H) or (L, G, N, H) -> (G*H,)."""
-    return t.sum((0, 2)).flatten() if gate_major else t.sum((0, 1))

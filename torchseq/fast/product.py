@@ -136,7 +136,7 @@ class GateMajorProduct:
         """dW_g = sum over t and samples of da_g^T (m_g * h): da (k, L, N, H) gate-first, h (L, N, H) -> (k*H, H)."""
         L, N, H = h.shape
         dg = da.reshape(self.k, L * N, H)                                              # (k, L, N, H) -> (k, L*N, H)
-        hm = torch.empty(L * N, H, dtype=h.dtype, device=h.device)                     # m_g * h, gate by gate
+        hm = h.new_empty(L * N, H)                                                     # m_g * h, gate by gate
         d_weight = h.new_empty(self.k, H, H)
         for g in range(self.k):
             torch.mul(h, self.mask[g], out=hm.view(L, N, H))
