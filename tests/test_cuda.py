@@ -132,3 +132,19 @@ def test_per_gate_input_product_on_cuda_equals_cpu(per_sample):
     for cpu, cuda in zip(*results):
         assert cuda.device.type == "cuda"
         assert_close(cuda.cpu(), cpu, torch.float64, "per-gate input product")
+
+
+def test_checkpoint_rng_state_loaded_onto_the_gpu_restores_every_stream():
+    """A trainer resuming on a GPU loads its checkpoint with map_location the GPU, which moves the saved generator
+    states there; restoring them must still work and give the same draws (CPU, CUDA and a module's own)."""
+    import io
+    from torchseq.train.checkpoint import rng_state, set_rng_state
+    model = nn.Sequential(ts.layers.VariationalDropout(0.5, generator=7)).to("cuda")
+    buffer = io.BytesIO()
+    torch.save(rng_state(model), buffer)
+    draws = [torch.rand(4), torch.rand(4, device="cuda"), torch.rand(4, generator=model[0].generator)]
+    buffer.seek(0)
+    set_rng_state(model, torch.load(buffer, map_location="cuda", weights_only=False))
+    again = [torch.rand(4), torch.rand(4, device="cuda"), torch.rand(4, generator=model[0].generator)]
+    for a, b in zip(draws, again):
+        assert torch.equal(a, b)

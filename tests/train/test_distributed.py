@@ -30,3 +30,18 @@ def test_two_processes_equal_one(tmp_path):
         torch.testing.assert_close(b["weights"][name], a["weights"][name], rtol=1e-10, atol=1e-12, msg=name)
     for key in ("loss", "val_loss", "val_mae"):
         assert all(abs(u - v) < 1e-10 for u, v in zip(a["history"][key], b["history"][key])), key
+
+
+def test_the_backend_follows_the_trainers_device_not_the_machine(monkeypatch):
+    """Under torchrun, a trainer on the CPU joins with gloo even where CUDA is available (NCCL cannot reduce CPU
+    tensors: "No backend type associated with device type cpu"); a CUDA trainer would take NCCL."""
+    import torchseq.train.trainer as trainer_module
+    from torchseq.train import Trainer
+    chosen = []
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(trainer_module.dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(trainer_module.dist, "init_process_group", lambda backend: chosen.append(backend))
+    Trainer(torch.nn.Linear(2, 1), device="cpu", progress=False)
+    assert chosen == ["gloo"]
+    assert trainer_module._backend(torch.device("cuda", 0)) == "nccl"

@@ -26,6 +26,8 @@ outputs and every gradient against an eager twin on a GPU.
 """
 from __future__ import annotations
 
+import gc
+
 import torch
 from torch import nn
 
@@ -52,4 +54,14 @@ def cuda_graphed(module: nn.Module, sample_input: torch.Tensor, warmup: int = 3)
     for name, p in module.named_parameters():
         if p.device != sample_input.device:
             raise ValueError(f"parameter {name} is on {p.device} but sample_input is on {sample_input.device}")
-    return torch.cuda.make_graphed_callables(module, (sample_input,), num_warmup_iters=warmup)
+    # No garbage collection while capturing: a collection that frees CUDA tensors of an earlier, unrelated
+    # graph (kept alive by a reference cycle) can query their streams' events, which a capturing stream
+    # forbids ("operation not permitted when stream is capturing"); seen once in the test suite on an H100.
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return torch.cuda.make_graphed_callables(module, (sample_input,), num_warmup_iters=warmup)
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -31,11 +31,13 @@ def rng_state(model: nn.Module) -> dict:
 
 
 def set_rng_state(model: nn.Module, state: dict) -> None:
-    torch.set_rng_state(state["torch"])
+    """Restore what :func:`rng_state` saved. Generator states are CPU byte tensors; a checkpoint loaded with
+    ``map_location`` a GPU holds them on that GPU, so each is brought back to the CPU first."""
+    torch.set_rng_state(state["torch"].cpu())
     if state["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
     np.random.set_state(state["numpy"])
     random.setstate(state["python"])
     modules: Dict[str, nn.Module] = dict(model.named_modules())
     for name, generator_state in state["modules"].items():
-        modules[name].generator.set_state(generator_state)
+        modules[name].generator.set_state(generator_state.cpu())

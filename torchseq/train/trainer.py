@@ -52,8 +52,8 @@ class Trainer:
                  lr: Optional[float] = None, device=None, amp: Optional[str] = None,
                  clip_grad_norm: Optional[float] = None, callbacks: Sequence[Callback] = (),
                  progress: Optional[bool] = None, seed: int = 0):
-        self.world_size, self.rank = _init_distributed()
-        self.device = torch.device(device) if device is not None else _default_device(self.rank)
+        self.device = torch.device(device) if device is not None else _default_device()
+        self.world_size, self.rank = _init_distributed(self.device)
         self.unwrapped = model.to(self.device)
         self.model = (nn.parallel.DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)
                       if self.world_size > 1 else model)
@@ -226,17 +226,23 @@ def _move(value, device: torch.device):
     return value.to(device) if isinstance(value, torch.Tensor) else value
 
 
-def _init_distributed():
-    """(world_size, rank): join the torchrun process group when WORLD_SIZE > 1."""
+def _init_distributed(device: torch.device):
+    """(world_size, rank): join the torchrun process group when WORLD_SIZE > 1, with the backend that can
+    reduce tensors on ``device`` (NCCL for CUDA, gloo otherwise -- also a CPU run on a machine with a GPU)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        dist.init_process_group(_backend(device))
     return (dist.get_world_size(), dist.get_rank()) if dist.is_initialized() else (1, 0)
 
 
-def _default_device(rank: int) -> torch.device:
+def _backend(device: torch.device) -> str:
+    return "nccl" if device.type == "cuda" else "gloo"
+
+
+def _default_device() -> torch.device:
+    """This process's GPU (torchrun's LOCAL_RANK, 0 alone) when CUDA is available, else the CPU."""
     if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) % torch.cuda.device_count())
     return torch.device("cpu")
 
 
