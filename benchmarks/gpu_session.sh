@@ -8,7 +8,9 @@
 #   check       the machine and versions (env.txt), the CUDA tests (pytest -m cuda), the demo on the GPU's torch
 #   tests       the whole test suite on the machine's torch (another version than CI's), 8 processes
 #   bench       benchmarks/recurrent_vs_torch.py on cuda: cuDNN, bf16, CUDA graphs, peak memory (issue 6);
-#               BENCH_ONLY="0 1" runs only those configurations (positions in its list) to split it over calls
+#               BENCH_ONLY="0 1" runs only those configurations (positions in its list) to split it over calls;
+#               BENCH_TF32=off|on makes cuDNN and the matrix products both strict float32 or both TF32
+#               (default: PyTorch's defaults, TF32 in cuDNN only)
 #   bench-more  benchmarks/bidirectional_vs_torch.py, dropout_overhead.py and conv_vs_torch.py on cuda
 #   geron15     torchseq reproduce geron15 on cuda (the book's 20 epochs per row)
 #   imdb        torchseq reproduce chollet-imdb on cuda, the archive at $IMDB (default out/aclImdb_v1.tar.gz);
@@ -71,11 +73,12 @@ for stage in "$@"; do
             step cuda-tests "$PYTHON" -m pytest -m cuda -q -rs -p no:cacheprovider --junitxml="$OUT/cuda_tests.xml" tests
             step demo "$PYTHON" -m torchseq demo ;;
         tests)
-            step tests "$PYTHON" -m pytest -q -x -n 8 -p no:cacheprovider tests ;;
+            # two threads per worker: 8 workers of the machine's default thread count oversubscribe its CPUs
+            step tests env OMP_NUM_THREADS=2 "$PYTHON" -m pytest -q -n 8 -p no:cacheprovider tests ;;
         bench)
             # shellcheck disable=SC2086  # QUICK and BENCH_ONLY are split on purpose
             step recurrent-vs-torch "$PYTHON" benchmarks/recurrent_vs_torch.py --device "$DEVICE" --out "$OUT/results" \
-                $QUICK ${BENCH_ONLY:+--only $BENCH_ONLY} ;;
+                $QUICK ${BENCH_ONLY:+--only $BENCH_ONLY} ${BENCH_TF32:+--tf32 $BENCH_TF32} ;;
         bench-more)
             step bidirectional-vs-torch "$PYTHON" benchmarks/bidirectional_vs_torch.py --device "$DEVICE" --out "$OUT/results" $QUICK
             step dropout-overhead "$PYTHON" benchmarks/dropout_overhead.py --device "$DEVICE" --out "$OUT/results" $QUICK

@@ -41,14 +41,15 @@ class ReferencePath(nn.Module):
 
 
 class Autocast(nn.Module):
-    """The wrapped module under bf16 autocast."""
+    """The wrapped module under bf16 autocast, without autocast's cast cache (which CUDA-graph capture
+    forbids; the fast path casts its weights once per call anyway)."""
 
     def __init__(self, module: nn.Module):
         super().__init__()
         self.module = module
 
     def forward(self, x):
-        with torch.autocast(x.device.type, dtype=torch.bfloat16):
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, cache_enabled=False):
             return self.module(x)
 
 
@@ -77,6 +78,30 @@ def peak_cuda_bytes(module: nn.Module, x: torch.Tensor) -> int:
     return torch.cuda.max_memory_allocated(x.device) - base
 
 
+def seeded(make):
+    """make() with the global seed set first: every variant of one layer starts from the same weights."""
+    torch.manual_seed(1)
+    return make()
+
+
+def graphed_into(modules: dict, result: dict, x: torch.Tensor, to_capture: dict) -> None:
+    """Capture each module of ``to_capture`` and add it to ``modules`` under its name; a capture that fails
+    leaves its name out and its error in ``result["graph_errors"]``."""
+    for name, module in to_capture.items():
+        graphed, error = graphed_or_error(module, x)
+        if graphed is None:
+            result.setdefault("graph_errors", {})[name] = error
+        else:
+            modules[name] = graphed
+
+
+def ratios_if_timed(result: dict, times: dict, pairs: dict) -> None:
+    """result[key] = median ratio of a over b, for each key: (a, b) of ``pairs`` whose modules were timed."""
+    for key, (a, b) in pairs.items():
+        if a in times and b in times:
+            result[key] = median_ratio(times, a, b)
+
+
 def graphed_or_error(module: nn.Module, x: torch.Tensor):
     """(the module captured by :func:`torchseq.fast.cuda_graphed` and run once, None) or (None, the error):
     a capture that fails costs its column, not the rest of a GPU run."""
@@ -103,34 +128,36 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             fast = from_torch(reference)
             modules = {"torch.nn": reference, "torchseq": fast, "readable": ReferencePath(fast)}
             result = {"kind": kind, "T": T, "N": N, "C": C, "H": H}
-            if device.type == "cuda":
+            cuda = device.type == "cuda"
+            if cuda:
                 modules.update({"torch.nn bf16": Autocast(reference), "torchseq bf16": Autocast(fast)})
-                graphed, result["graphed_error"] = graphed_or_error(from_torch(reference), x)
-                if graphed is not None:
-                    modules["torchseq graphed"] = graphed
+                graphed_into(modules, result, x, {"torchseq graphed": from_torch(reference),
+                                                  "torchseq graphed bf16": Autocast(from_torch(reference))})
             times = time_modules(modules, x, repeats, warmup)
             for name, (fwd, bwd) in times.items():
                 result[name] = pass_stats(fwd, bwd)
             result["ratio"] = median_ratio(times, "torchseq", "torch.nn")
             result["ratio_readable"] = median_ratio(times, "readable", "torch.nn")
-            if device.type == "cuda":
+            if cuda:
                 result["ratio_bf16"] = median_ratio(times, "torchseq bf16", "torch.nn bf16")
-                if graphed is not None:
-                    result["ratio_graphed"] = median_ratio(times, "torchseq graphed", "torch.nn")
+                ratios_if_timed(result, times, {"ratio_graphed": ("torchseq graphed", "torch.nn"),
+                                                "ratio_graphed_bf16": ("torchseq graphed bf16", "torch.nn bf16")})
                 result["peak_bytes"] = {"torch.nn": peak_cuda_bytes(reference, x), "torchseq": peak_cuda_bytes(fast, x)}
             result["saved_bytes"] = {"torch.nn": saved_bytes(reference, x), "torchseq": saved_bytes(fast, x)}
             layer = getattr(ts, kind)
-            plain = layer(C, H, device=device)
-            dropped = layer(C, H, dropout=0.25, recurrent_dropout=0.25, device=device)
-            dropped.load_state_dict(plain.state_dict())
-            result["ratio_dropout"] = median_ratio(time_modules({"with": dropped, "without": plain}, x, repeats, warmup),
-                                             "with", "without")
+            variants = {"plain": lambda: layer(C, H, device=device),
+                        "dropout": lambda: layer(C, H, dropout=0.25, recurrent_dropout=0.25, device=device)}
             if kind == "LSTM":
-                variants = {"LSTM": plain, "PeepholeLSTM": ts.PeepholeLSTM(C, H, device=device),
-                            "LayerNormLSTM": ts.LayerNormLSTM(C, H, device=device)}
-                vt = time_modules(variants, x, repeats, warmup)
-                result["ratio_peephole"] = median_ratio(vt, "PeepholeLSTM", "LSTM")
-                result["ratio_layer_norm"] = median_ratio(vt, "LayerNormLSTM", "LSTM")
+                variants.update(peephole=lambda: ts.PeepholeLSTM(C, H, device=device),
+                                layer_norm=lambda: ts.LayerNormLSTM(C, H, device=device))
+            built = {name: seeded(make) for name, make in variants.items()}
+            if cuda:
+                graphed_into(built, result, x, {f"{name} graphed": seeded(make) for name, make in variants.items()})
+            vt = time_modules(built, x, repeats, warmup)
+            for name in variants:
+                if name != "plain":
+                    ratios_if_timed(result, vt, {f"ratio_{name}": (name, "plain"),
+                                                 f"ratio_{name}_graphed": (f"{name} graphed", "plain graphed")})
             print(f"{kind:<5} T={T:<5} N={N:<3} C={C:<4} H={H:<4} torch.nn {result['torch.nn']['total']['median_ms']:9.2f} ms"
                   f"  torchseq {result['torchseq']['total']['median_ms']:9.2f} ms  ratio {result['ratio']:.2f}x"
                   f"  (readable {result['ratio_readable']:.2f}x, dropout {result['ratio_dropout']:.2f}x)", flush=True)
@@ -140,34 +167,48 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
 def markdown(rows, info: dict, repeats: int) -> str:
     cuda = "ratio_bf16" in rows[0]
     lines = [measured_on(info) + f"; forward and backward, median (IQR) of {repeats} runs, ms. Ratios are "
-             "fwd+bwd medians, torchseq / torch.nn (fast path unless marked readable). Denormals flushed to zero "
-             "for every module (torch.set_flush_denormal).", "",
+             "fwd+bwd medians, torchseq / torch.nn (fast path unless marked readable; CUDA-graphed: the fast path "
+             "captured by torchseq.fast.cuda_graphed, against eager torch.nn). Denormals flushed to zero for every "
+             "module (torch.set_flush_denormal).", "",
              "| layer | T | N | C | H | torch.nn fwd | torch.nn bwd | torchseq fwd | torchseq bwd | ratio | readable ratio"
-             + (" | CUDA-graphed ratio | bf16 ratio" if cuda else "") + " |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | --- | ---" if cuda else "") + " |"]
+             + (" | CUDA-graphed ratio | bf16 ratio | bf16 CUDA-graphed ratio" if cuda else "") + " |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | --- | --- | ---" if cuda else "") + " |"]
     for r in rows:
         a, b = r["torch.nn"], r["torchseq"]
         lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {cell(a['forward'])} | "
                      f"{cell(a['backward'])} | {cell(b['forward'])} | {cell(b['backward'])} | **{r['ratio']:.2f}x** | "
                      f"{r['ratio_readable']:.2f}x"
-                     + (f" | {graphed_cell(r)} | {r['ratio_bf16']:.2f}x" if cuda else "") + " |")
-    lines += ["", "| layer | T | N | C | H | dropout 0.25/0.25 vs none | peephole / LSTM | layer-norm / LSTM | "
+                     + (f" | {graphed_cell(r, 'ratio_graphed', 'torchseq graphed')} | {r['ratio_bf16']:.2f}x"
+                        f" | {graphed_cell(r, 'ratio_graphed_bf16', 'torchseq graphed bf16')}" if cuda else "") + " |")
+    lines += ["", "Variants against torchseq's own plain layer" + (" (eager; CUDA-graphed against CUDA-graphed in "
+              "brackets)" if cuda else "") + ":", "",
+              "| layer | T | N | C | H | dropout 0.25/0.25 vs none | peephole / LSTM | layer-norm / LSTM | "
               "saved for backward, torchseq / torch.nn" + (" | peak CUDA memory, torchseq / torch.nn" if cuda else "") + " |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | ---" if cuda else "") + " |"]
     for r in rows:
         saved = r["saved_bytes"]
         extra = (f" | {r['peak_bytes']['torchseq'] / r['peak_bytes']['torch.nn']:.2f}x" if cuda else "")
-        lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {r['ratio_dropout']:.2f}x | "
-                     f"{r.get('ratio_peephole', float('nan')):.2f}x | {r.get('ratio_layer_norm', float('nan')):.2f}x | "
+        lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {variant_cell(r, 'dropout')} | "
+                     f"{variant_cell(r, 'peephole')} | {variant_cell(r, 'layer_norm')} | "
                      f"{saved['torchseq'] / 2**20:.1f} / {saved['torch.nn'] / 2**20:.1f} MiB{extra} |")
-    return "\n".join(lines).replace("| nanx | nanx |", "| - | - |") + "\n"
+    errors = {f"{r['kind']} {r['T']}/{r['N']}/{r['C']}/{r['H']} {name}": error
+              for r in rows for name, error in r.get("graph_errors", {}).items()}
+    if errors:
+        lines += ["", "CUDA-graph captures that failed:", ""] + [f"- {k}: {e}" for k, e in errors.items()]
+    return "\n".join(lines) + "\n"
 
 
-def graphed_cell(row: dict) -> str:
-    """The CUDA-graphed ratio, or why it is missing."""
-    if "ratio_graphed" in row:
-        return f"{row['ratio_graphed']:.2f}x"
-    return "capture failed: " + row.get("graphed_error", "?").replace("|", "/")[:120]
+def graphed_cell(row: dict, key: str, name: str) -> str:
+    """A CUDA-graphed ratio, or that its capture failed (the error is listed under the tables)."""
+    return f"{row[key]:.2f}x" if key in row else ("capture failed" if name in row.get("graph_errors", {}) else "-")
+
+
+def variant_cell(row: dict, name: str) -> str:
+    """'1.17x' for the eager ratio of variant ``name``, '1.17x (1.05x)' with its CUDA-graphed one, '-' if absent."""
+    if f"ratio_{name}" not in row:
+        return "-"
+    graphed = row.get(f"ratio_{name}_graphed")
+    return f"{row[f'ratio_{name}']:.2f}x" + (f" ({graphed:.2f}x)" if graphed is not None else "")
 
 
 def plot(rows, path):

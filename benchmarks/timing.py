@@ -74,8 +74,19 @@ def machine(device: torch.device) -> dict:
             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
             "device": str(device), "date": time.strftime("%Y-%m-%d")}
     if device.type == "cuda":
-        info.update(gpu=torch.cuda.get_device_name(device), cudnn=torch.backends.cudnn.version())
+        info.update(gpu=torch.cuda.get_device_name(device), cudnn=torch.backends.cudnn.version(),
+                    cudnn_tf32=torch.backends.cudnn.allow_tf32, matmul_tf32=torch.backends.cuda.matmul.allow_tf32)
     return info
+
+
+def set_tf32(choice: str) -> None:
+    """TF32 (10-bit-mantissa tensor-core products for float32 inputs) on CUDA. "default" keeps PyTorch's own
+    defaults, under which cuDNN's RNNs use TF32 and plain matrix products (torchseq's) do not; "off" makes both
+    strict float32, "on" lets both use TF32 -- the two like-for-like comparisons."""
+    if choice not in ("default", "off", "on"):
+        raise ValueError(f"tf32 must be 'default', 'off' or 'on', got {choice!r}")
+    if choice != "default":
+        torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = choice == "on"
 
 
 def cell(s: dict) -> str:
@@ -87,7 +98,9 @@ def measured_on(info: dict) -> str:
     """'Measured <date> on <device> (<GPU or CPU>, <n> CPUs, <k> torch threads), torch <v>[, cuDNN <v>]'."""
     return (f"Measured {info['date']} on {info['device']} ({info.get('gpu', info['processor'])}, "
             f"{info['cpu_count']} CPUs, {info['torch_threads']} torch threads), torch {info['torch']}"
-            + (f", cuDNN {info['cudnn']}" if "cudnn" in info else ""))
+            + (f", cuDNN {info['cudnn']}" if "cudnn" in info else "")
+            + (f"; TF32 in cuDNN {'on' if info['cudnn_tf32'] else 'off'}, in matrix products "
+               f"{'on' if info['matmul_tf32'] else 'off'}" if "cudnn_tf32" in info else ""))
 
 
 def bench_main(description: str, name: str, run, markdown, configs, quick_configs, plot=None) -> None:
@@ -106,6 +119,8 @@ def bench_main(description: str, name: str, run, markdown, configs, quick_config
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--tf32", choices=["default", "off", "on"], default="default",
+                        help="TF32 on CUDA: PyTorch's defaults (cuDNN on, matrix products off), both off, or both on")
     args = parser.parse_args()
     if args.repeats < 4:
         parser.error("--repeats must be at least 4 (the IQR needs quartiles)")
@@ -116,10 +131,12 @@ def bench_main(description: str, name: str, run, markdown, configs, quick_config
             parser.error(f"--only takes positions 0..{len(chosen) - 1} of the configurations; got {wrong}")
         chosen = [chosen[k] for k in args.only]
     device = torch.device(args.device)
+    set_tf32(args.tf32)
     info = machine(device)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = (f"{name}_{device.type}" + ("_quick" if args.quick else "")
-            + ("" if args.only is None else "_only-" + "-".join(map(str, args.only))))
+            + ("" if args.only is None else "_only-" + "-".join(map(str, args.only)))
+            + ("" if args.tf32 == "default" else f"_tf32-{args.tf32}"))
     rows = []
     for row in run(chosen, args.repeats, args.warmup, device):
         rows.append(row)
