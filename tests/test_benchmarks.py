@@ -47,6 +47,53 @@ def test_only_must_name_positions_of_the_list(timing, tmp_path, monkeypatch, cap
     assert "--only takes positions 0..0 of the configurations; got [1]" in capsys.readouterr().err
 
 
+
+@pytest.fixture
+def tf32_flags():
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    yield
+    torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
+
+
+def test_tf32_choice_sets_both_alike_or_leaves_the_defaults(timing, tf32_flags):
+    torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = True, False   # PyTorch's defaults
+    timing.set_tf32("default")
+    assert (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32) == (True, False)
+    timing.set_tf32("on")
+    assert (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32) == (True, True)
+    timing.set_tf32("off")
+    assert (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32) == (False, False)
+    with pytest.raises(ValueError, match="tf32 must be 'default', 'off' or 'on', got 'maybe'"):
+        timing.set_tf32("maybe")
+
+
+def test_tf32_choice_names_the_files(timing, tmp_path, monkeypatch, tf32_flags):
+    monkeypatch.setattr(sys, "argv", ["fake", "--tf32", "off", "--out", str(tmp_path), "--device", "cpu"])
+    timing.bench_main("fake", "fake", lambda configs, *_: iter([{"config": [1]}]), fake_table, [(1,)], [(9,)])
+    assert (tmp_path / "fake_cpu_tf32-off.md").read_text() == "1 rows: [1]"
+    assert (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32) == (False, False)
+
+
+def test_recurrent_table_on_cuda_rows(monkeypatch):
+    """The GPU columns of recurrent_vs_torch's table, from rows shaped as a CUDA run writes them (one capture
+    failed): graphed and bf16 ratios, graphed variants in brackets, the failure named under the tables."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import recurrent_vs_torch as bench
+    stats = {"forward": {"median_ms": 2.0, "iqr_ms": 0.1}, "backward": {"median_ms": 3.0, "iqr_ms": 0.2}}
+    row = {"kind": "LSTM", "T": 100, "N": 64, "C": 512, "H": 512, "torch.nn": stats, "torchseq": stats,
+           "ratio": 3.5, "ratio_readable": 8.2, "ratio_bf16": 4.5, "ratio_graphed": 1.04,
+           "graph_errors": {"torchseq graphed bf16": "RuntimeError: capture"},
+           "ratio_dropout": 1.12, "ratio_dropout_graphed": 1.19, "ratio_peephole": 1.13,
+           "ratio_layer_norm": 1.62, "ratio_layer_norm_graphed": 1.32,
+           "saved_bytes": {"torchseq": 2**20, "torch.nn": 2 * 2**20}, "peak_bytes": {"torchseq": 85, "torch.nn": 100}}
+    info = {"date": "2026-11-23", "device": "cuda", "gpu": "H100", "processor": "x86_64", "cpu_count": 16, "torch_threads": 16,
+            "torch": "2.11", "cudnn": 91900, "cudnn_tf32": True, "matmul_tf32": False}
+    table = bench.markdown([row], info, 20)
+    assert "TF32 in cuDNN on, in matrix products off" in table
+    assert "| **3.50x** | 8.20x | 1.04x | 4.50x | capture failed |" in table
+    assert "| 1.12x (1.19x) | 1.13x | 1.62x (1.32x) | 1.0 / 2.0 MiB | 0.85x |" in table
+    assert "- LSTM 100/64/512/512 torchseq graphed bf16: RuntimeError: capture" in table
+
 def test_a_script_end_to_end(tmp_path):
     done = subprocess.run([sys.executable, str(BENCHMARKS / "dropout_overhead.py"), "--quick", "--only", "0",
                            "--repeats", "4", "--warmup", "0", "--device", "cpu", "--out", str(tmp_path)],
