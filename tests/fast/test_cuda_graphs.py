@@ -2,6 +2,7 @@
 backward against an eager twin with the same weights -- outputs, input and parameter gradients, new inputs
 replayed, training steps, dropout redrawn at each replay, the eager fallback in the other mode."""
 import copy
+import gc
 
 import pytest
 import torch
@@ -63,6 +64,7 @@ def test_graphed_equals_eager(kind):
     torch.manual_seed(0)
     eager = randomize_(LAYERS[kind]()).cuda()
     graphed = cuda_graphed(copy.deepcopy(eager), torch.randn(4, 7, 5, device="cuda", requires_grad=True))
+    assert gc.isenabled()                                                              # switched off for the capture only
     for trial in range(2):                                                             # a new input each replay
         x = torch.randn(4, 7, 5, device="cuda", requires_grad=True)
         out_e, out_g = eager(x), graphed(x)

@@ -54,9 +54,9 @@ def cuda_graphed(module: nn.Module, sample_input: torch.Tensor, warmup: int = 3)
     for name, p in module.named_parameters():
         if p.device != sample_input.device:
             raise ValueError(f"parameter {name} is on {p.device} but sample_input is on {sample_input.device}")
-    # No garbage collection while capturing: a collection that frees CUDA tensors of an earlier, unrelated
-    # graph (kept alive by a reference cycle) can query their streams' events, which a capturing stream
-    # forbids ("operation not permitted when stream is capturing"); seen once in the test suite on an H100.
+    # No garbage collection while capturing. Once in the test suite on an H100 a capture was invalidated by a
+    # call a capturing stream forbids ("operation not permitted when stream is capturing"); the suspected cause
+    # is a collection during capture freeing an earlier test's CUDA tensors (kept alive by a reference cycle).
     gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()
