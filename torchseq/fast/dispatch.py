@@ -82,7 +82,9 @@ _TOGETHER = (LSTMCell, GRUCell, SimpleRNNCell)
 _GATE_FIRST = (LSTMCell, GRUCell)
 
 # The device types on which a Bidirectional layer's halves share one loop by default. On a GPU a step of these
-# sizes is bound by kernel launches, which one loop halves (not yet measured: no GPU lent so far). On the CPU
+# sizes is bound by kernel launches, which one loop halves: on an H100 (2026-11-23, torch 2.11.0+cu130,
+# benchmarks/results/bidirectional_vs_torch_cuda.md) one loop per direction took 1.63-1.91x the time of the
+# joined loop over the same five configurations as below. On the CPU
 # the joined layout's copies (the concatenated projections, per-direction slices that are no longer
 # contiguous, the weight gradient's transposes) cost more than the halved operation count saves:
 # benchmarks/bidirectional_vs_torch.py, 2026-11-22, this project's 2-CPU VM, torch 2.13.0+cpu, one loop took
