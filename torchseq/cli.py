@@ -11,6 +11,10 @@ from .reproduce import command as reproduce_command
 from .train import command as train_command
 
 BENCHMARKS = ("recurrent_vs_torch", "bidirectional_vs_torch", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
+# The scripts that take --device (all but the data-pipeline one) and --tf32 (those on benchmarks/timing.py's
+# shared command line).
+TAKES_DEVICE = BENCHMARKS[:5]
+TAKES_TF32 = BENCHMARKS[:4]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("names", nargs="*", metavar="NAME", help=f"which to run (default all): {', '.join(BENCHMARKS)}")
     bench.add_argument("--quick", action="store_true", help="small shapes: under a minute each on a CPU")
     bench.add_argument("--out", type=Path, help="folder for the results (default benchmarks/results)")
+    bench.add_argument("--device", help="cpu, cuda or cuda:K (default: cuda when available); given to "
+                                        + ", ".join(TAKES_DEVICE))
+    bench.add_argument("--tf32", choices=["default", "off", "on"],
+                       help="TF32 on CUDA: PyTorch's defaults (cuDNN on, matrix products off), both off, or both "
+                            "on; given to " + ", ".join(TAKES_TF32))
     bench.set_defaults(run=_bench)
     return parser
 
@@ -83,7 +92,9 @@ def _bench(args: argparse.Namespace) -> int:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(folder.parent), os.environ.get("PYTHONPATH")])))
     for name in args.names or BENCHMARKS:
         command = ([sys.executable, str(folder / f"{name}.py")] + (["--quick"] if args.quick else [])
-                   + (["--out", str(args.out.resolve())] if args.out else []))
+                   + (["--out", str(args.out.resolve())] if args.out else [])
+                   + (["--device", args.device] if args.device and name in TAKES_DEVICE else [])
+                   + (["--tf32", args.tf32] if args.tf32 and name in TAKES_TF32 else []))
         print(f"$ {' '.join(command)}", flush=True)
         done = subprocess.run(command, cwd=folder.parent, env=env)
         if done.returncode:

@@ -73,3 +73,13 @@ def test_bad_flags(capsys, tmp_path):
 def test_bench_runs_a_script(tmp_path):
     assert main(["bench", "--quick", "--out", str(tmp_path), "windows_vs_generator"]) == 0
     assert (tmp_path / "windows_vs_generator_quick.md").read_text().count("|") > 10
+
+
+def test_bench_gives_device_and_tf32_to_the_scripts_that_take_them(tmp_path):
+    """--device and --tf32 reach conv_vs_torch (its files are named by both); windows_vs_generator, which
+    takes neither, still runs."""
+    assert main(["bench", "--quick", "--device", "cpu", "--tf32", "off", "--out", str(tmp_path),
+                 "conv_vs_torch", "windows_vs_generator"]) == 0
+    assert "TF32" not in (tmp_path / "conv_vs_torch_cpu_quick_tf32-off.md").read_text()     # a CPU run: no CUDA flags
+    assert json.loads((tmp_path / "conv_vs_torch_cpu_quick_tf32-off.json").read_text())["machine"]["device"] == "cpu"
+    assert (tmp_path / "windows_vs_generator_quick.md").exists()
