@@ -26,6 +26,12 @@
 # the ignored out/ folder here and carry it:
 #   mkdir -p out && cp ../shared/data/aclImdb_v1.tar.gz out/
 #   run(command="bash benchmarks/gpu_session.sh check bench", carry=["out/aclImdb_v1.tar.gz"])
+# The tool brings back at most 8 files from its $OUT, so write elsewhere and pack it (as on 2026-11-23):
+#   R=$OUT; OUT=/tmp/g bash benchmarks/gpu_session.sh check bench; tar czf $R/gpu.tgz -C /tmp g
+# Stage times seen on an H100 (2026-11-23, torch 2.11): check 20 s, bench 150 s (--tf32 off on two
+# configurations 25 s), bench-more 130 s, tests 58 s, geron15 over 165 s (8 of its 15 rows in 165 s), imdb per
+# row: conv1d 30 s, simple_rnn 80 s, lstm 180 s (bidirectional_lstm not run; expect about twice the lstm's).
+# A warm machine goes back after 30 s idle, so chain the calls or put the stages in one.
 set -u
 cd "$(dirname "$0")/.."
 OUT="${OUT:-out/gpu}"
