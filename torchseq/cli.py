@@ -13,8 +13,8 @@ from .train import command as train_command
 BENCHMARKS = ("recurrent_vs_torch", "bidirectional_vs_torch", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
 # The scripts that take --device (all but the data-pipeline one) and --tf32 (those on benchmarks/timing.py's
 # shared command line).
-TAKES_DEVICE = BENCHMARKS[:5]
-TAKES_TF32 = BENCHMARKS[:4]
+TAKES_TF32 = ("recurrent_vs_torch", "bidirectional_vs_torch", "dropout_overhead", "conv_vs_torch")
+TAKES_DEVICE = TAKES_TF32 + ("wavenet_generation",)
 
 
 def build_parser() -> argparse.ArgumentParser:
