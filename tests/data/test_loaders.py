@@ -108,3 +108,22 @@ def test_prices(tmp_path):
         load_prices(csv, "MSFT")
     with pytest.raises(ValueError, match="has no 'adj close' column"):
         load_prices(csv, "AAL", column="Adj Close")
+
+
+def test_prices_one_ticker_file_and_a_span_of_dates(tmp_path):
+    # The per-ticker layout of Kaggle's "Price, volume data for all US stocks & ETFs" (no Name column).
+    csv = tmp_path / "msft.csv"
+    dates = ["2014-03-10", "2014-03-11", "2014-03-12", "2014-03-13", "2014-03-14"]
+    pd.DataFrame({"Date": dates, "Open": 1.0, "High": [10.0, 11.0, 12.0, 13.0, 14.0], "Low": 0.0, "Close": 0.0,
+                  "Volume": 1, "OpenInt": 0}).to_csv(csv, index=False)
+    assert load_prices(csv).tolist() == [10.0, 11.0, 12.0, 13.0, 14.0]
+    assert load_prices(csv, start="2014-03-11", end="2014-03-13").tolist() == [11.0, 12.0, 13.0]   # both included
+    assert load_prices(csv, start="2014-03-13").tolist() == [13.0, 14.0]
+    assert load_prices(csv, end="2014-03-10").tolist() == [10.0]
+    with pytest.raises(ValueError, match=r"no rows of .* between start='2015-01-01' and end=None \(the file covers "
+                                         r"2014-03-10 to 2014-03-14\)"):
+        load_prices(csv, start="2015-01-01")
+    with pytest.raises(ValueError, match="start must be a date such as '2014-03-12', got 'March'"):
+        load_prices(csv, start="March")
+    with pytest.raises(ValueError, match="has no Name column to select ticker 'AAL'"):
+        load_prices(csv, "AAL")

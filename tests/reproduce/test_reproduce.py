@@ -76,8 +76,17 @@ def test_stocks_smoke_and_price_units():
     frame = D.price_sample(200, seed=4)
     series = frame.set_index("date")["high"]
     results = stocks.run(series, stocks.Stocks.quick_run(epochs=1), log=lambda *_: None)
-    assert len(results) == 3 and all(np.isfinite(r.value) for r in results)
+    assert len(results) == 4 and all(np.isfinite(r.value) for r in results)
     assert all(0 < r.extra["test MAE (price)"] < float(series.max()) for r in results)
+    # The naive row, computed here in NumPy: 140 / 30 / 30 days; a window's last day i + 6, its target i + 13.
+    prices = series.to_numpy()
+    low, high = prices[:140].min(), prices[:140].max()
+    valid, test = prices[140:170], prices[170:]
+    naive_valid = np.abs(valid[6:30 - 7] - valid[13:]).mean() / (high - low)
+    naive_test = np.abs(test[6:30 - 7] - test[13:]).mean()
+    assert results[0].model == "naive: last price of the window" and results[0].epochs == 0
+    assert results[0].value == pytest.approx(naive_valid, rel=1e-5)
+    assert results[0].extra["test MAE (price)"] == pytest.approx(naive_test, rel=1e-5)
 
 
 def test_result_rows_and_files(tmp_path):
@@ -123,3 +132,12 @@ def test_command_line(tmp_path, monkeypatch, capsys):
     D.price_sample(120).to_csv(prices, index=False)
     assert main(["reproduce", "stocks", "--data", str(prices), "--epochs", "1", "--out", str(tmp_path)]) == 0
     assert pd.read_json(tmp_path / "stocks.json", typ="series")["settings"]["epochs"] == 1
+    capsys.readouterr()
+    assert main(["reproduce", "stocks", "--data", str(prices), "--start", "2013-02-12", "--end", "2013-07-24",
+                 "--epochs", "1", "--only", "conv1d", "--out", str(tmp_path)]) == 0
+    assert "2013-02-12 to 2013-07-24, 117 days" in capsys.readouterr().out
+    assert "2013-02-12 to 2013-07-24, 117 days" in json.loads((tmp_path / "stocks.json").read_text())["note"]
+    assert main(["reproduce", "geron15", "--ticker", "AAL", "--out", str(tmp_path)]) == 2
+    assert "--ticker only apply to stocks, not geron15" in capsys.readouterr().err
+    assert main(["reproduce", "stocks", "--quick", "--start", "2013-03-01", "--out", str(tmp_path)]) == 2
+    assert "pass --data too" in capsys.readouterr().err

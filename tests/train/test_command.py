@@ -41,6 +41,10 @@ def test_prices(tmp_path):
     table.to_csv(tmp_path / "prices.csv", index=False)
     summary, _ = run_train(tmp_path, "--dataset", "prices", "--data", str(tmp_path / "prices.csv"), "--ticker", "AAL")
     assert "best_val_mae" in summary
+    run_train(tmp_path, "--dataset", "prices", "--data", str(tmp_path / "prices.csv"), "--start", "2013-04-01")
+    with pytest.raises(SystemExit, match=r"torchseq train: error: no rows of .* between start='2014-01-01'"):
+        main(["train", "--quick", "--dataset", "prices", "--data", str(tmp_path / "prices.csv"), "--start", "2014-01-01",
+              "--out", str(tmp_path / "run")])
 
 
 def test_jena_recipe_on_a_small_table(tmp_path, monkeypatch):

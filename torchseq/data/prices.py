@@ -2,16 +2,20 @@
 close, volume, Name -- column names matched case-insensitively)."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Optional, Union
 
 import pandas as pd
 
 
-def load_prices(path: Union[str, Path], ticker: Optional[str] = None, column: str = "High") -> pd.Series:
+def load_prices(path: Union[str, Path], ticker: Optional[str] = None, column: str = "High",
+                start: Optional[str] = None, end: Optional[str] = None) -> pd.Series:
     """One ticker's ``column`` as a Series indexed by date, oldest first.
 
     ``ticker`` selects rows by the Name column; it may be omitted when the file holds one ticker only.
+    ``start`` and ``end`` (ISO dates, "2014-03-12", both included) keep a span of the file; a span with no
+    rows is an error naming the file's own first and last dates.
     """
     table = pd.read_csv(path)
     by_lower = {c.lower(): c for c in table.columns}
@@ -30,4 +34,21 @@ def load_prices(path: Union[str, Path], ticker: Optional[str] = None, column: st
         raise ValueError(f"{path} has no Name column to select ticker {ticker!r} from")
     series = table.set_index(pd.to_datetime(table[by_lower["date"]]))[by_lower[column.lower()]].sort_index()
     series.index.name = "date"
-    return series.astype(float)
+    return _between(series, start, end, path).astype(float)
+
+
+def _between(series: pd.Series, start: Optional[str], end: Optional[str], path) -> pd.Series:
+    """The rows of ``series`` (date index, sorted) dated from ``start`` to ``end``, both included."""
+    bounds = {}
+    for name, value in (("start", start), ("end", end)):
+        if value is None:
+            continue
+        try:
+            bounds[name] = pd.Timestamp(date.fromisoformat(value))
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a date such as '2014-03-12', got {value!r}") from None
+    kept = series.loc[bounds.get("start"):bounds.get("end")]
+    if kept.empty:
+        span = f"{series.index[0]:%Y-%m-%d} to {series.index[-1]:%Y-%m-%d}" if len(series) else "no rows"
+        raise ValueError(f"no rows of {path} between start={start!r} and end={end!r} (the file covers {span})")
+    return kept

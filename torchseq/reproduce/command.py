@@ -28,6 +28,8 @@ def add_parser(commands) -> None:
     p.add_argument("--epochs", type=int, help="override the book's epochs (labelled in the output)")
     p.add_argument("--data", type=Path, help="the dataset file: aclImdb_v1.tar.gz or folder, Jena CSV/zip, price CSV")
     p.add_argument("--ticker", help="stocks: the ticker (Name column) when the CSV holds several")
+    p.add_argument("--start", metavar="DATE", help="stocks: keep the prices from this ISO date on (e.g. 2014-03-12)")
+    p.add_argument("--end", metavar="DATE", help="stocks: keep the prices up to this ISO date (included)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights, shuffling and dropout (default 0)")
     p.add_argument("--quick", action="store_true",
@@ -54,6 +56,11 @@ def _imdb_archive(args):
 def _run_experiment(args):
     """(results, settings, note) of the chosen reproduction."""
     from .. import data as D
+    unused = [f"--{name}" for name in ("ticker", "start", "end") if getattr(args, name) is not None]
+    if unused and args.name != "stocks":
+        raise ValueError(f"{', '.join(unused)} only apply to stocks, not {args.name}")
+    if args.data is None and (args.start or args.end):
+        raise ValueError("--start/--end select days of a price file: pass --data too")
     overrides = {"seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
     if args.name == "geron15":
         from . import geron15 as module
@@ -85,7 +92,9 @@ def _run_experiment(args):
         frame = D.price_sample(300)
         series, note = frame.set_index("date")["high"], "data: generated stand-in (torchseq.data.price_sample)"
     else:
-        series, note = D.load_prices(args.data, args.ticker), f"data: {args.data} {args.ticker or ''}".strip()
+        series = D.load_prices(args.data, args.ticker, start=args.start, end=args.end)
+        note = " ".join(filter(None, [f"data: {args.data}", args.ticker,
+                                      f"{series.index[0]:%Y-%m-%d} to {series.index[-1]:%Y-%m-%d}, {len(series)} days"]))
     cfg = module.Stocks.quick_run(**overrides) if args.quick else module.Stocks(**overrides)
     return module.run(series, cfg, args.only, args.device), cfg, note
 

@@ -134,7 +134,8 @@ def write(results: List[Result], out: Path, stem: str, title: str, settings: dic
     """Write ``stem``.json, .md and .png under ``out`` (atomically) and return the markdown."""
     out.mkdir(parents=True, exist_ok=True)
     table = markdown(results, title, note)
-    record = {"title": title, "settings": settings, "environment": environment(results[0].device if results else "cpu"),
+    record = {"title": title, "note": note, "settings": settings,
+              "environment": environment(results[0].device if results else "cpu"),
               "results": [{**asdict(r), "ratio": r.ratio, "met": r.met} for r in results]}
     write_atomic(out / f"{stem}.json", json.dumps(record, indent=1))
     write_atomic(out / f"{stem}.md", table)

@@ -38,6 +38,8 @@ def add_parser(commands) -> None:
     p.add_argument("--data", type=Path, help="the file the dataset needs (Jena CSV/zip, price CSV, aclImdb archive)")
     p.add_argument("--ticker", help="prices: the ticker (Name column)")
     p.add_argument("--column", default="High", help="prices: the price column (default High)")
+    p.add_argument("--start", metavar="DATE", help="prices: keep the rows from this ISO date on (e.g. 2014-03-12)")
+    p.add_argument("--end", metavar="DATE", help="prices: keep the rows up to this ISO date (included)")
     p.add_argument("--model", choices=["dense", *LAYERS], default="lstm",
                    help="dense: Flatten -> Dense(hidden, relu) -> Dense(1); otherwise that recurrent layer")
     p.add_argument("--hidden", type=int, default=32, help="units of the layer (default 32)")
@@ -73,7 +75,11 @@ def _series_datasets(args):
     if args.dataset == "prices":
         if args.data is None:
             raise SystemExit("torchseq train: error: --dataset prices needs --data (a daily-price CSV)")
-        series = torch.tensor(D.load_prices(args.data, args.ticker, args.column).to_numpy(), dtype=torch.float32)
+        try:
+            prices = D.load_prices(args.data, args.ticker, args.column, args.start, args.end)
+        except ValueError as error:
+            raise SystemExit(f"torchseq train: error: {error}") from None
+        series = torch.tensor(prices.to_numpy(), dtype=torch.float32)
         n_train, n_valid = int(0.7 * len(series)), int(0.15 * len(series))
         scaler = D.MinMaxScaler().fit(series[:n_train])
         scaled = scaler.transform(series)
