@@ -131,6 +131,28 @@ def test_bidirectional_and_stacked(kind, gen):
         assert_close(a, b, torch.float64, kind)
 
 
+@pytest.mark.parametrize("lengths", [None, [6, 2, 5]])
+@pytest.mark.parametrize("used", ["outputs", "h", "c"])
+@pytest.mark.parametrize("kind", ["lstm", "peephole_lstm", "layer_norm_lstm"])
+def test_lstm_family_with_a_loss_on_one_output_only(kind, used, lengths, gen):
+    """The LSTM kernels leave unused outputs' gradients undefined (no zeros built): a loss on the outputs
+    alone, on the final h alone (the outputs' last step) or on the final c alone still gives the readable
+    path's gradients."""
+    layer = randomize_(KINDS[kind](4, 5, return_sequences=True, return_state=True, dtype=torch.float64,
+                                   recurrent_dropout=0.3, generator=7), generator=gen)
+    x = torch.randn(3, 6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(3, 6, 5, generator=gen, dtype=torch.float64)
+    grads = []
+    for reference in (False, True):
+        layer.generator.manual_seed(99)
+        with use_reference_path(reference):
+            y, (h, c) = layer(x, lengths=lengths)
+        loss = {"outputs": (y * weights).sum(), "h": (h * weights[:, 0]).sum(), "c": (c * weights[:, 0]).sum()}[used]
+        grads.append(torch.autograd.grad(loss, [x, *layer.parameters()]))
+    for k, (a, b) in enumerate(zip(*grads)):
+        assert_close(a, b, torch.float64, f"{kind}/{used} gradient {k}")
+
+
 def test_eval_mode_ignores_masks_on_both_paths(gen):
     layer = ts.LSTM(3, 4, return_sequences=True, return_state=True, dropout=0.5, recurrent_dropout=0.5,
                     dtype=torch.float64).eval()

@@ -51,6 +51,12 @@ def test_gate_major_product_equals_row_major(gates, gen):
     explicit = da + torch.cat([(h * mask[g]) @ w[g * H:(g + 1) * H].T for g in range(gates)], dim=1)
     torch.testing.assert_close(like_xp(gate_first(out_major.unsqueeze(0)), False)[0], explicit, rtol=0, atol=1e-12)
     torch.testing.assert_close(out_rows, explicit, rtol=0, atol=1e-12)
+    for m in (None, mask[:1], mask):                                                     # none, shared, per gate
+        written = torch.full_like(da, float("nan"))                                      # every entry overwritten
+        MaskedProduct(w, m).write(written, h)
+        ones = torch.ones(gates, N, H, dtype=torch.float64) if m is None else m.expand(gates, N, H)
+        product = torch.cat([(h * ones[g]) @ w[g * H:(g + 1) * H].T for g in range(gates)], dim=1)
+        torch.testing.assert_close(written, product, rtol=0, atol=1e-12)
     da_major = arrange(da.unsqueeze(0), gates, True)[0]
     back = sum(mask[g] * (da[:, g * H:(g + 1) * H] @ w[g * H:(g + 1) * H]) for g in range(gates))
     torch.testing.assert_close(major.back(da_major), back, rtol=0, atol=1e-12)

@@ -70,13 +70,15 @@ class LayerNormLSTMCell(RecurrentCell):
             torch.nn.init.ones_(gain)
         torch.nn.init.zeros_(self.ln_c_bias)
 
-    def _ln_gates(self, a: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
-        """gamma * (a - mean) / sqrt(var + eps) over all 4H pre-activations: a (..., 4, H)."""
-        return F.layer_norm(a, (4, self.hidden_size), gain.view(4, -1), None, self.layer_norm_eps)
+    def _ln_gates(self, a: torch.Tensor, gain: torch.Tensor, shift: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """gamma * (a - mean) / sqrt(var + eps) (+ shift) over all 4H pre-activations: a (..., 4, H)."""
+        return F.layer_norm(a, (4, self.hidden_size), gain.view(4, -1), None if shift is None else shift.view(4, -1),
+                            self.layer_norm_eps)
 
     def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None, fused: bool = False) -> torch.Tensor:
-        """xp = LN_x(W_x x) + b for every position at once: (..., N, F) -> (..., N, 4, H)."""
-        return self._ln_gates(self.input_product(x, masks, fused=fused), self.ln_ih_weight) + self.bias.view(4, -1)
+        """xp = LN_x(W_x x) + b for every position at once: (..., N, F) -> (..., N, 4, H). The bias b is added
+        as the norm's shift, in the norm's own pass (the same sum, one pass over (L, N, 4H) fewer)."""
+        return self._ln_gates(self.input_product(x, masks, fused=fused), self.ln_ih_weight, self.bias)
 
     def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None,
              masks: Optional[Masks] = None):

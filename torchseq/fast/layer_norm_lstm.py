@@ -40,11 +40,12 @@ class LayerNormLSTMFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, xp, h0, c0, weight, gain_h, gain_c, bias_c, eps, mask, last):
+        ctx.set_materialize_grads(False)                                               # an unused output: None, no zeros
         L, N, H4 = xp.shape
         H = H4 // 4
         product = MaskedProduct(weight, mask)
         acts = fresh(xp)                                                               # (L, N, 4H): xp_t, then gates
-        rec = torch.zeros_like(xp)                                                     # (L, N, 4H): r_t = W_h (m h)
+        rec = torch.empty_like(acts)                                                   # (L, N, 4H): r_t = W_h (m h)
         g_all, cs, tanh_c_hats, hs = (xp.new_empty(L, N, H) for _ in range(4))         # (L, N, H) each
         A, REC = acts.unbind(0), rec.unbind(0)
         A_g = acts[..., 2 * H:3 * H].unbind(0)
@@ -53,7 +54,7 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         stats_h, stats_c = [], []                                                      # L x (mean, rstd), (N, 1) each
         h, c = h0, c0
         for t in range(L):
-            product.accumulate(REC[t], h)                                              # r_t = W_h (m h)
+            product.write(REC[t], h)                                                   # r_t = W_h (m h)
             r_norm, *stats = layer_norm(REC[t], gain_h, None, eps)                     # gamma_h r-hat
             stats_h.append(stats)
             A[t].add_(r_norm)                                                          # a_t = xp_t + LN_h(r_t)
@@ -85,10 +86,10 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         da, to_dc_hat, f = gate_factors_(acts, g, tanh_c_hat, c0, cs)                  # (L, N, 4H), becomes dL/da
         da_o = da[..., 3 * H:]
         DH = [None] * L if d_hs is None else d_hs.unbind(0)                            # L x (N, H): dL/dy_t
-        if d_c_last is not None:                                                       # dL/dc_last, at its step
+        d_c_steps = None
+        if last is not None and d_c_last is not None:                                  # dL/dc_last, at each one's step
             d_c_steps = torch.zeros_like(cs)
-            steps = torch.full((N,), L - 1, device=cs.device) if last is None else last
-            d_c_steps[steps, torch.arange(N, device=cs.device)] = d_c_last
+            d_c_steps[last, torch.arange(N, device=cs.device)] = d_c_last
         d_c_hat = torch.empty_like(cs)                                                 # dL/dLN_c(c_t)
         DR = [None] * L                                                                # dL/dr_t, (N, 4H) each
         DA, DC_hat = da.unbind(0), d_c_hat.unbind(0)
@@ -101,7 +102,9 @@ class LayerNormLSTMFunction(torch.autograd.Function):
             dc = layer_norm_input_grad(DC_hat[t], cs[t], mean_c[t], rstd_c[t], gain_c)   # dL/dc_t through h_t
             if carry is not None:
                 dc.addcmul_(carry, Fg[t + 1])                                          # + through c_{t+1}
-            if d_c_last is not None:
+            elif last is None and d_c_last is not None:
+                dc.add_(d_c_last)                                                      # enters at the final step
+            if d_c_steps is not None:
                 dc.add_(d_c_steps[t])
             DA_cell[t].mul_(dc.unsqueeze(1))                                           # da_i, da_f, da_g
             DA_o[t].mul_(dh)                                                           # da_o

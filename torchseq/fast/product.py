@@ -56,6 +56,16 @@ class MaskedProduct:
         kernel that needs m * h for another product too computes it once."""
         return out.addmm_(hm, self.weight_t)
 
+    def write(self, out: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """out = W (m * h), written over ``out`` (N, k*H) (contiguous): for a kernel that keeps the product
+        apart from the step's other terms (the layer norm of W_h h)."""
+        if not self.per_gate:
+            return torch.mm(h if self.mask is None else h * self.mask[0], self.weight_t, out=out)
+        products = torch.bmm(h * self.mask, self.gate_weights_t)                      # (k, N, H)
+        N, H = h.shape
+        out.view(N, self.k, H).copy_(products.transpose(0, 1))                        # (N, k, H) = (N, k, H)
+        return out
+
     def accumulate_back(self, out: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
         """out += sum_g m_g * (W_g^T da_g), in place: da (N, k*H), out (N, H) (prefilled with dL/dy_t)."""
         if self.mask is None:
