@@ -19,7 +19,10 @@ def test_zero_peepholes_is_lstm(gen):
     with use_reference_path():
         y1, s1 = ts.RNN(lstm, return_sequences=True, return_state=True)(x)
         y2, s2 = ts.RNN(peep, return_sequences=True, return_state=True)(x)
-        assert torch.equal(y1, y2) and torch.equal(s1[1], s2[1])
+        # Equal up to rounding, not bit for bit: sigmoid(o) on a strided gate view and sigmoid(o + 0 * c) on a
+        # contiguous sum take different ATen loops, whose last bits differ on some CPUs (seen: 2.8e-17 on an
+        # AMD EPYC, 0 elsewhere).
+        assert (y1 - y2).abs().max() < 1e-15 and (s1[1] - s2[1]).abs().max() < 1e-15
         with torch.no_grad():
             peep.weight_co.fill_(0.5)                               # the output gate now sees c_t
         y3 = ts.RNN(peep, return_sequences=True)(x)
