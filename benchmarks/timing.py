@@ -69,8 +69,20 @@ def pass_stats(fwd, bwd) -> dict:
     return {"forward": stats(fwd), "backward": stats(bwd), "total": stats(total_seconds(fwd, bwd))}
 
 
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The processor's name (Linux's /proc/cpuinfo "model name", e.g. "AMD EPYC"), else what ``platform``
+    knows: the same library calls (MKL's, oneDNN's) rank differently on different processors."""
+    try:
+        for line in cpuinfo.read_text().splitlines():
+            if line.lower().startswith("model name") and ":" in line:
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine(device: torch.device) -> dict:
-    info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+    info = {"platform": platform.platform(), "processor": cpu_model(),
             "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
             "device": str(device), "date": time.strftime("%Y-%m-%d")}
     if device.type == "cuda":
