@@ -5,7 +5,7 @@ import torch
 
 import torchseq as ts
 from tests.tools import randomize_, weighted_sum
-from torchseq.fast.workspace import last_use, working
+from torchseq.fast.workspace import last_use, scratch, working
 
 
 class _Probe(torch.autograd.Function):
@@ -38,6 +38,35 @@ def test_working_copies_unless_last_use():
     a = torch.arange(4.0)
     (copy,) = working(a)
     assert copy is not a and torch.equal(copy, a)
+
+
+class _ScratchProbe(torch.autograd.Function):
+    """Records whether scratch() handed its backward the saved buffer itself."""
+    seen = []
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x * 3)
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, d):
+        (saved,) = ctx.saved_tensors
+        buffer = scratch(saved)
+        _ScratchProbe.seen.append(buffer is saved)
+        assert buffer.shape == saved.shape and buffer.dtype == saved.dtype
+        return d * 2
+
+
+def test_scratch_is_the_saved_buffer_only_on_its_last_use():
+    x = torch.ones(3, requires_grad=True)
+    _ScratchProbe.seen.clear()
+    y = _ScratchProbe.apply(x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert _ScratchProbe.seen == [False, True]
+    a = torch.arange(4.0)
+    assert scratch(a) is not a and scratch(a).shape == a.shape                          # outside a backward
 
 
 KINDS = {

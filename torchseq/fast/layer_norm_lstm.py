@@ -85,7 +85,8 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         acts, g, tanh_c_hat = working(acts, g, tanh_c_hat)                             # overwritten below
         da, to_dc_hat, f = gate_factors_(acts, g, tanh_c_hat, c0, cs)                  # (L, N, 4H), becomes dL/da
         da_o = da[..., 3 * H:]
-        DH = [None] * L if d_hs is None else d_hs.unbind(0)                            # L x (N, H): dL/dy_t
+        dh_all = None if d_hs is None else torch.empty_like(cs).copy_(d_hs)            # dL/dy_t, to become dL/dh_t
+        DH = [None] * L if dh_all is None else dh_all.unbind(0)                        # L x (N, H)
         d_c_steps = None
         if last is not None and d_c_last is not None:                                  # dL/dc_last, at each one's step
             d_c_steps = torch.zeros_like(cs)
@@ -97,7 +98,10 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         DA_o, TO_DC_hat, Fg = da_o.unbind(0), to_dc_hat.unbind(0), f.unbind(0)
         carry = None                                                                   # dL/dc_{t+1}
         for t in range(L - 1, -1, -1):
-            dh = dh_step(product, DH[t], DR[t + 1] if t < L - 1 else None, cs[0])      # dL/dh_t
+            if DH[t] is not None:                                                      # dL/dh_t, in place
+                dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DR[t + 1])
+            else:
+                dh = dh_step(product, None, DR[t + 1] if t < L - 1 else None, cs[0])
             torch.mul(dh, TO_DC_hat[t], out=DC_hat[t])                                 # dL/dc-hat_t
             dc = layer_norm_input_grad(DC_hat[t], cs[t], mean_c[t], rstd_c[t], gain_c)   # dL/dc_t through h_t
             if carry is not None:

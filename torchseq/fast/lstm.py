@@ -22,7 +22,8 @@ Every factor that does not depend on the incoming gradient (``o(1 - tanh^2 c)`` 
 five operations per step; the weight gradient is one product over all timesteps,
 dW_h = sum_t da_t^T (m h_{t-1}), and dxp = da (the caller's autograd takes it to W_x, b and x) -- the
 organisation of cuDNN's and haste's LSTM backward. The factors are written over the forward's own buffers
-(the gates become dL/da, g becomes dh/dc, tanh c_t keeps f) when this backward is their last use
+(the gates become dL/da, g becomes dh/dc, tanh c_t keeps f, and c_t's buffer, once read, takes dL/dy_t and
+accumulates dL/dh_t in place, one in-place product per step) when this backward is their last use
 (:mod:`torchseq.fast.workspace`), so the backward allocates nothing the size of the sequence.
 """
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .layout import arrange, gate_blocks, gate_first, like_xp, per_gate, product
 from .product import GateMajorProduct, MaskedProduct, recurrent_weight_grad
 from .product import sigmoid_backward as _sigmoid_backward, tanh_backward as _tanh_backward
 from .subnormal import flush_subnormals
-from .workspace import working
+from .workspace import scratch, working
 
 
 class LSTMFunction(torch.autograd.Function):
@@ -78,8 +79,10 @@ class LSTMFunction(torch.autograd.Function):
         gate_major = per_gate(mask)
         product = product_for(weight, mask)
         acts, g, tanh_cs = working(acts, g, tanh_cs)                                   # overwritten below
-        da, to_dc, f = gate_factors_(acts, g, tanh_cs, c0, cs, gate_major)             # da in acts' layout
-        carry = backward_through_time(product, da, d_hs, to_dc, f, d_c_last, last, gate_major)   # dL/dc_0
+        da, to_dc, f = gate_factors_(acts, g, tanh_cs, c0, cs, gate_major)             # da in acts' layout; cs read
+        dh_all = None if d_hs is None else scratch(cs).copy_(d_hs)                     # dL/dy_t, to become dL/dh_t
+        carry = backward_through_time(product, da, dh_all, to_dc, f, d_c_last, last, gate_major,
+                                      dh_in_place=True)                                # dL/dc_0
         d_h0 = product.back(da[0])                                                     # (N, H)
         d_c0 = carry * f[0]
         d_xp = gate_first(da) if gate_major else da                                    # (4, L, N, H) or (L, N, 4H)
@@ -118,7 +121,8 @@ def gate_factors_(acts: torch.Tensor, g: torch.Tensor, tanh_out: torch.Tensor, c
 
 
 def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.Tensor, d_hs, to_dc: torch.Tensor,
-                          carry_factor: torch.Tensor, d_c_last, last, gate_major: bool = False) -> torch.Tensor:
+                          carry_factor: torch.Tensor, d_c_last, last, gate_major: bool = False,
+                          dh_in_place: bool = False) -> torch.Tensor:
     r"""The reverse loop shared by the LSTM family; returns dL/dc_0 and leaves dL/da_t in ``da``.
 
     On entry ``da`` (L, N, 4H), or (L, 4, N, H) with ``gate_major``, holds the gradient-independent
@@ -131,8 +135,10 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
         dc_t = dh_t \odot \text{to\_dc}_t + dc_{t+1} \odot \text{carry\_factor}_{t+1} \\
         da_{i,f,g} &\mathrel{*}= dc_t, \qquad da_o \mathrel{*}= dh_t
 
-    d_hs (L, N, H) or None is dL/dy_t (read only); d_c_last (N, H) or None enters at step ``last`` (each
-    sample's final step, (N,)) or at L-1 when ``last`` is None.
+    d_hs (L, N, H) or None is dL/dy_t, read only -- or, with ``dh_in_place``, a contiguous buffer of its own
+    into which each step's dL/dh_t is accumulated (one in-place product per step: neither a new (N, H) nor a
+    copy of dL/dy_t). d_c_last (N, H) or None enters at step ``last`` (each sample's final step, (N,)) or at
+    L-1 when ``last`` is None.
     """
     L, N, H = to_dc.shape
     DA, TO_DC, CF = da.unbind(0), to_dc.unbind(0), carry_factor.unbind(0)
@@ -148,7 +154,10 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
         d_c_steps[last, torch.arange(N, device=da.device)] = d_c_last
     carry = None                                                                       # dL/dc_{t+1}
     for t in range(L - 1, -1, -1):
-        dh = dh_step(product, DH[t], DA[t + 1] if t < L - 1 else None, to_dc[0])       # dL/dh_t
+        if dh_in_place and DH[t] is not None:
+            dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DA[t + 1])   # dL/dh_t, in place
+        else:
+            dh = dh_step(product, DH[t], DA[t + 1] if t < L - 1 else None, to_dc[0])   # dL/dh_t
         dc = dh * TO_DC[t]                                                             # dL/dc_t
         if t < L - 1:
             dc.addcmul_(carry, CF[t + 1])

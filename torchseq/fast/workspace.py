@@ -28,3 +28,9 @@ def last_use() -> bool:
 def working(*saved: torch.Tensor) -> Tuple[torch.Tensor, ...]:
     """The saved buffers to overwrite: themselves on their last use (:func:`last_use`), else copies."""
     return saved if last_use() else tuple(t.clone() for t in saved)
+
+
+def scratch(saved: torch.Tensor) -> torch.Tensor:
+    """A buffer shaped like a saved one, to fill with something else: the saved buffer itself on its last use
+    (:func:`last_use`; its contents are then not needed again), else a new, uninitialised one."""
+    return saved if last_use() else torch.empty_like(saved)
