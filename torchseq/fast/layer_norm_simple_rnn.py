@@ -16,8 +16,7 @@ from torch.autograd.function import once_differentiable
 
 from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
 from .layout import fresh
-from .lstm import previous
-from .product import MaskedProduct, activation_backward
+from .product import MaskedProduct, activation_backward, recurrent_weight_grad
 from .subnormal import flush_subnormals
 
 
@@ -59,6 +58,5 @@ class LayerNormSimpleRNNFunction(torch.autograd.Function):
             activation_backward(dh, Hs[t], ctx.relu, out=DY[t])                        # dh phi'(a_t)
             DA[t].copy_(layer_norm_input_grad(DY[t], A[t], means[t], rstds[t], gain))
             dh = product.accumulate_back(DH[t - 1], DA[t]) if t else product.back(DA[t])   # dL/dh_{t-1}
-        h_prev = previous(h0, hs)                                                      # (L, N, H)
         d_gain, d_bias = layer_norm_param_grads(dy, pre, means, rstds, gain, bias)
-        return da, dh, product.weight_grad(da, h_prev), d_gain, d_bias, None, None, None
+        return da, dh, recurrent_weight_grad(product, da, h0, hs), d_gain, d_bias, None, None, None

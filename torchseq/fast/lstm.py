@@ -90,11 +90,6 @@ class LSTMFunction(torch.autograd.Function):
         return like_xp(d_xp, ctx.xp_gate_first) if gate_major else d_xp, d_h0, d_c0, d_weight, None, None
 
 
-def previous(first: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
-    """The value before each step: first (N, H), steps (L, N, H) -> (first, steps_0, .., steps_{L-2})."""
-    return torch.cat([first.unsqueeze(0), steps[:-1]])                                 # (L, N, H)
-
-
 def gate_factors_(acts: torch.Tensor, g: torch.Tensor, tanh_out: torch.Tensor, c0: torch.Tensor, cs: torch.Tensor,
                   gate_major: bool = False):
     """The LSTM family's gradient-independent factors for all t at once, written over the forward's buffers

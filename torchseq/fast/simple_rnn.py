@@ -9,9 +9,8 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .lstm import previous
 from .layout import fresh, product_for
-from .product import activation_backward
+from .product import activation_backward, recurrent_weight_grad
 from .subnormal import flush_subnormals
 
 
@@ -45,5 +44,4 @@ class SimpleRNNFunction(torch.autograd.Function):
         for t in range(L - 1, -1, -1):
             activation_backward(dh, Hs[t], ctx.relu, out=DA[t])                        # dh phi'(a_t)
             dh = product.accumulate_back(DH[t - 1], DA[t]) if t else product.back(DA[t])   # dL/dh_{t-1}
-        h_prev = previous(h0, hs)                                                      # (L, N, H)
-        return da, dh, product.weight_grad(da, h_prev), None, None
+        return da, dh, recurrent_weight_grad(product, da, h0, hs), None, None
