@@ -9,40 +9,8 @@ from torchseq.fast.workspace import last_use, scratch, working
 
 
 class _Probe(torch.autograd.Function):
-    """Records last_use() as seen inside its backward."""
-    seen = []
-
-    @staticmethod
-    def forward(ctx, x):
-        return x * 2
-
-    @staticmethod
-    def backward(ctx, d):
-        _Probe.seen.append(last_use())
-        return d * 2
-
-
-def test_last_use_only_when_autograd_frees_the_graph():
-    x = torch.ones(3, requires_grad=True)
-    _Probe.seen.clear()
-    y = _Probe.apply(x).sum()
-    y.backward(retain_graph=True)
-    y.backward()
-    torch.autograd.grad(_Probe.apply(x).sum(), x)
-    torch.autograd.grad(_Probe.apply(x).sum(), x, create_graph=True)
-    assert _Probe.seen == [False, True, True, False]
-    assert last_use() is False                                                         # outside any backward
-
-
-def test_working_copies_unless_last_use():
-    a = torch.arange(4.0)
-    (copy,) = working(a)
-    assert copy is not a and torch.equal(copy, a)
-
-
-class _ScratchProbe(torch.autograd.Function):
-    """Records whether scratch() handed its backward the saved buffer itself."""
-    seen = []
+    """Records, inside its backward, last_use() and whether scratch() handed over the saved buffer itself."""
+    seen, handed_over = [], []
 
     @staticmethod
     def forward(ctx, x):
@@ -52,21 +20,32 @@ class _ScratchProbe(torch.autograd.Function):
     @staticmethod
     def backward(ctx, d):
         (saved,) = ctx.saved_tensors
+        _Probe.seen.append(last_use())
         buffer = scratch(saved)
-        _ScratchProbe.seen.append(buffer is saved)
+        _Probe.handed_over.append(buffer is saved)
         assert buffer.shape == saved.shape and buffer.dtype == saved.dtype
         return d * 2
 
 
-def test_scratch_is_the_saved_buffer_only_on_its_last_use():
+def test_last_use_and_scratch_only_when_autograd_frees_the_graph():
     x = torch.ones(3, requires_grad=True)
-    _ScratchProbe.seen.clear()
-    y = _ScratchProbe.apply(x).sum()
+    _Probe.seen.clear(), _Probe.handed_over.clear()
+    y = _Probe.apply(x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    assert _ScratchProbe.seen == [False, True]
+    torch.autograd.grad(_Probe.apply(x).sum(), x)
+    torch.autograd.grad(_Probe.apply(x).sum(), x, create_graph=True)
+    assert _Probe.seen == [False, True, True, False]
+    assert _Probe.handed_over == _Probe.seen                                            # scratch(): the saved buffer
+    assert last_use() is False                                                         # outside any backward
     a = torch.arange(4.0)
-    assert scratch(a) is not a and scratch(a).shape == a.shape                          # outside a backward
+    assert scratch(a) is not a and scratch(a).shape == a.shape
+
+
+def test_working_copies_unless_last_use():
+    a = torch.arange(4.0)
+    (copy,) = working(a)
+    assert copy is not a and torch.equal(copy, a)
 
 
 KINDS = {
