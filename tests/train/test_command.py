@@ -70,6 +70,8 @@ def test_bad_flags(capsys, tmp_path):
     assert exit_info.value.code == 2 and "invalid choice: 'transformer'" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="--dataset imdb needs --data"):
         main(["train", "--dataset", "imdb", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="--start only apply to --dataset prices, not synthetic"):
+        main(["train", "--start", "2014-01-01", "--out", str(tmp_path)])
     assert main(["bench", "no_such_bench"]) == 2
     assert "unknown benchmark no_such_bench" in capsys.readouterr().err
 

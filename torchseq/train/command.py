@@ -133,6 +133,10 @@ def build_model(args, features, steps: int) -> nn.Module:
 
 
 def run(args: argparse.Namespace) -> int:
+    unused = [f"--{name}" for name in ("ticker", "start", "end") if getattr(args, name) is not None]
+    if unused and args.dataset != "prices":
+        raise SystemExit(f"torchseq train: error: {', '.join(unused)} only apply to --dataset prices, "
+                         f"not {args.dataset}")
     torch.manual_seed(args.seed)
     if args.dataset == "imdb":
         train, valid, features, steps, val_steps = _imdb_datasets(args)
