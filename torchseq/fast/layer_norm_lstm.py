@@ -98,10 +98,7 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         DA_o, TO_DC_hat, Fg = da_o.unbind(0), to_dc_hat.unbind(0), f.unbind(0)
         carry = None                                                                   # dL/dc_{t+1}
         for t in range(L - 1, -1, -1):
-            if DH[t] is not None:                                                      # dL/dh_t, in place
-                dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DR[t + 1])
-            else:
-                dh = dh_step(product, None, DR[t + 1] if t < L - 1 else None, cs[0])
+            dh = dh_step(product, DH[t], DR[t + 1] if t < L - 1 else None, cs[0])      # dL/dh_t, in place
             torch.mul(dh, TO_DC_hat[t], out=DC_hat[t])                                 # dL/dc-hat_t
             dc = layer_norm_input_grad(DC_hat[t], cs[t], mean_c[t], rstd_c[t], gain_c)   # dL/dc_t through h_t
             if carry is not None:

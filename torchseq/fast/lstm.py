@@ -81,8 +81,7 @@ class LSTMFunction(torch.autograd.Function):
         acts, g, tanh_cs = working(acts, g, tanh_cs)                                   # overwritten below
         da, to_dc, f = gate_factors_(acts, g, tanh_cs, c0, cs, gate_major)             # da in acts' layout; cs read
         dh_all = None if d_hs is None else scratch(cs).copy_(d_hs)                     # dL/dy_t, to become dL/dh_t
-        carry = backward_through_time(product, da, dh_all, to_dc, f, d_c_last, last, gate_major,
-                                      dh_in_place=True)                                # dL/dc_0
+        carry = backward_through_time(product, da, dh_all, to_dc, f, d_c_last, last, gate_major)   # dL/dc_0
         d_h0 = product.back(da[0])                                                     # (N, H)
         d_c0 = carry * f[0]
         d_xp = gate_first(da) if gate_major else da                                    # (4, L, N, H) or (L, N, 4H)
@@ -116,8 +115,7 @@ def gate_factors_(acts: torch.Tensor, g: torch.Tensor, tanh_out: torch.Tensor, c
 
 
 def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.Tensor, d_hs, to_dc: torch.Tensor,
-                          carry_factor: torch.Tensor, d_c_last, last, gate_major: bool = False,
-                          dh_in_place: bool = False) -> torch.Tensor:
+                          carry_factor: torch.Tensor, d_c_last, last, gate_major: bool = False) -> torch.Tensor:
     r"""The reverse loop shared by the LSTM family; returns dL/dc_0 and leaves dL/da_t in ``da``.
 
     On entry ``da`` (L, N, 4H), or (L, 4, N, H) with ``gate_major``, holds the gradient-independent
@@ -130,10 +128,9 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
         dc_t = dh_t \odot \text{to\_dc}_t + dc_{t+1} \odot \text{carry\_factor}_{t+1} \\
         da_{i,f,g} &\mathrel{*}= dc_t, \qquad da_o \mathrel{*}= dh_t
 
-    d_hs (L, N, H) or None is dL/dy_t, read only -- or, with ``dh_in_place``, a contiguous buffer of its own
-    into which each step's dL/dh_t is accumulated (one in-place product per step: neither a new (N, H) nor a
-    copy of dL/dy_t). d_c_last (N, H) or None enters at step ``last`` (each sample's final step, (N,)) or at
-    L-1 when ``last`` is None.
+    d_hs (L, N, H) or None is dL/dy_t in a contiguous buffer of the caller's own, into which each step's
+    dL/dh_t is accumulated (:func:`dh_step`). d_c_last (N, H) or None enters at step ``last`` (each sample's
+    final step, (N,)) or at L-1 when ``last`` is None.
     """
     L, N, H = to_dc.shape
     DA, TO_DC, CF = da.unbind(0), to_dc.unbind(0), carry_factor.unbind(0)
@@ -149,10 +146,7 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
         d_c_steps[last, torch.arange(N, device=da.device)] = d_c_last
     carry = None                                                                       # dL/dc_{t+1}
     for t in range(L - 1, -1, -1):
-        if dh_in_place and DH[t] is not None:
-            dh = DH[t] if t == L - 1 else product.accumulate_back(DH[t], DA[t + 1])   # dL/dh_t, in place
-        else:
-            dh = dh_step(product, DH[t], DA[t + 1] if t < L - 1 else None, to_dc[0])   # dL/dh_t
+        dh = dh_step(product, DH[t], DA[t + 1] if t < L - 1 else None, to_dc[0])       # dL/dh_t
         dc = dh * TO_DC[t]                                                             # dL/dc_t
         if t < L - 1:
             dc.addcmul_(carry, CF[t + 1])
@@ -166,10 +160,11 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
     return carry
 
 
-def dh_step(product, dy, da_next, like: torch.Tensor) -> torch.Tensor:
-    """dL/dh_t = dL/dy_t + m W_h^T da_{t+1} (N, H), not to be written to (at the last step it may be dy itself);
-    dy is None where the outputs have no gradient, da_next None at the last step; ``like`` gives the zeros'
-    shape and dtype."""
+def dh_step(product, dh, da_next, like: torch.Tensor) -> torch.Tensor:
+    """dL/dh_t = dL/dy_t + m W_h^T da_{t+1} (N, H): ``dh`` is step t's (N, H) of the caller's buffer holding
+    dL/dy_t, and the product is accumulated into it in place (one in-place product per step, no new (N, H)); it
+    is None where the outputs have no gradient (a new tensor then), da_next None at the last step; ``like``
+    gives the zeros' shape and dtype."""
     if da_next is None:
-        return torch.zeros_like(like) if dy is None else dy
-    return product.back(da_next) if dy is None else product.plus_back(dy, da_next)
+        return torch.zeros_like(like) if dh is None else dh
+    return product.back(da_next) if dh is None else product.accumulate_back(dh, da_next)

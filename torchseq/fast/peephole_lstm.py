@@ -76,8 +76,7 @@ class PeepholeLSTMFunction(torch.autograd.Function):
         to_dc.addcmul_(w_co, da_o)                                                     # dh_t/dc_t, through o too
         carry_factor.addcmul_(w_ci, da_i).addcmul_(w_cf, da_f)                         # dc_t/dc_{t-1}, through i, f
         dh_all = None if d_hs is None else torch.empty_like(cs).copy_(d_hs)            # dL/dy_t, to become dL/dh_t
-        carry = backward_through_time(product, da, dh_all, to_dc, carry_factor, d_c_last, last,
-                                      dh_in_place=True)                                # dL/dc_0
+        carry = backward_through_time(product, da, dh_all, to_dc, carry_factor, d_c_last, last)   # dL/dc_0
         d_h0 = product.back(da[0])                                                     # (N, H)
         d_c0 = carry * carry_factor[0]
         d_weight = recurrent_weight_grad(product, da, h0, hs)                          # (4H, H)

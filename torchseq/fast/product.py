@@ -72,12 +72,6 @@ class MaskedProduct:
             return out.addmm_(da, self.weight)
         return out.add_(self.back(da))
 
-    def plus_back(self, base: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
-        """base + sum_g m_g * (W_g^T da_g), a new (N, H): base (N, H) (dL/dy_t, any strides), da (N, k*H)."""
-        if self.mask is None:
-            return torch.addmm(base, da, self.weight)
-        return self.back(da).add_(base)
-
     def back(self, da: torch.Tensor) -> torch.Tensor:
         """sum_g m_g * (W_g^T da_g): da (N, k*H) -> (N, H)."""
         if self.mask is None:
@@ -138,10 +132,6 @@ class GateMajorProduct:
         """out += sum_g m_g * (W_g^T da_g), in place: da (k, N, H), out (N, H)."""
         return out.add_(self.back(da))
 
-    def plus_back(self, base: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
-        """base + sum_g m_g * (W_g^T da_g), a new (N, H): base (N, H), da (k, N, H)."""
-        return self.back(da).add_(base)
-
     def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """dW_g = sum over t and samples of da_g^T (m_g * h): da (k, L, N, H) gate-first, h (L, N, H) -> (k*H, H)."""
         L, N, H = h.shape
@@ -195,13 +185,6 @@ class DirectionProduct:
             return out.add_(self.back(da))
         self._split(out).baddbmm_(self._split(da), self.weight)                       # (D, N, H) += (D, N, k*H) @ (D, k*H, H)
         return out
-
-    def plus_back(self, base: torch.Tensor, da: torch.Tensor) -> torch.Tensor:
-        """base + m * (W_d^T da) per direction, a new (D*N, H): base (D*N, H), da (D*N, k*H)."""
-        if self.mask is not None:
-            return self.back(da).add_(base)
-        base = base.reshape(self.directions, -1, base.shape[-1])                       # (D*N, H) -> (D, N, H)
-        return torch.baddbmm(base, self._split(da), self.weight).view(-1, self.weight.shape[-1])   # (D, N, H) -> (D*N, H)
 
     def weight_grad(self, da: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """dW_d = sum over t and direction d's samples of da^T (m * h): da (L, D*N, k*H), h (L, D*N, H)
