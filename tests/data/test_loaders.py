@@ -37,11 +37,11 @@ def test_jena_from_zip_csv_and_cache(tmp_path, monkeypatch):
 
 def test_download_is_atomic_and_checked(tmp_path, monkeypatch):
     jena_zip(tmp_path / "good.zip")
-    monkeypatch.setattr(jena, "URL", (tmp_path / "good.zip").as_uri())
+    monkeypatch.setattr(jena, "URLS", ((tmp_path / "good.zip").as_uri(),))
     loaded = load_jena(cache=tmp_path / "cache", check_rows=False)           # fetched through file://
     assert loaded.shape == (50, 15) and (tmp_path / "cache" / jena.ARCHIVE).exists()
     (tmp_path / "corrupt.zip").write_bytes(b"PK\x03\x04 not really a zip")
-    monkeypatch.setattr(jena, "URL", (tmp_path / "corrupt.zip").as_uri())
+    monkeypatch.setattr(jena, "URLS", ((tmp_path / "corrupt.zip").as_uri(),))
     with pytest.raises(OSError, match="could not download .* place it at .*jena_climate_2009_2016.csv.zip"):
         load_jena(cache=tmp_path / "cache2")
     assert os.listdir(tmp_path / "cache2") == []                              # nothing that looks valid
@@ -69,6 +69,21 @@ def test_download_is_atomic_and_checked(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="SHA-256 .* differs from the expected 00"):
         dl.fetch((tmp_path / "good.zip").as_uri(), tmp_path / "cache2" / "y.zip", jena.check_archive,
                  expected_sha256="00", opener=urllib.request.urlopen)
+
+
+def test_download_falls_back_to_the_next_address(tmp_path, monkeypatch):
+    table = jena_zip(tmp_path / "good.zip")
+    (tmp_path / "corrupt.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    missing, corrupt, good = (tmp_path / name for name in ("missing.zip", "corrupt.zip", "good.zip"))
+    monkeypatch.setattr(jena, "URLS", (missing.as_uri(), corrupt.as_uri(), good.as_uri()))
+    loaded = load_jena(cache=tmp_path / "cache", check_rows=False)
+    assert np.array_equal(loaded.iloc[:, 1:].to_numpy(), table.iloc[:, 1:].to_numpy())
+    assert os.listdir(tmp_path / "cache") == [jena.ARCHIVE]
+    monkeypatch.setattr(jena, "URLS", (missing.as_uri(), corrupt.as_uri()))
+    with pytest.raises(OSError, match="no address delivered") as error:
+        load_jena(cache=tmp_path / "cache2")
+    assert "missing.zip" in str(error.value) and "corrupt.zip" in str(error.value)
+    assert os.listdir(tmp_path / "cache2") == []
 
 
 def write_reviews(root):

@@ -10,7 +10,8 @@ import pandas as pd
 
 from .download import cache_dir, fetch
 
-URL = "https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip"
+URLS = ("https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip",          # the book's address
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip")  # TF's copy
 ARCHIVE = "jena_climate_2009_2016.csv.zip"
 CSV = "jena_climate_2009_2016.csv"
 ROWS, COLUMNS = 420_551, 15
@@ -29,13 +30,26 @@ def check_archive(path: Path) -> None:
         raise ValueError(f"{path.name} is not a valid zip archive ({error})") from error
 
 
+def _fetch_first(urls, path: Path, sha256: Optional[str]) -> None:
+    """Fetch from the first address that delivers a valid archive; an OSError naming every failure otherwise."""
+    failures = []
+    for url in urls:
+        try:
+            fetch(url, path, check_archive, sha256)
+            return
+        except OSError as error:
+            failures.append(str(error))
+    raise OSError("no address delivered a valid archive:\n" + "\n".join(failures))
+
+
 def load_jena(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str, Path]] = None,
               download: bool = True, sha256: Optional[str] = None, check_rows: bool = True) -> pd.DataFrame:
     """The Jena table as a DataFrame (a 'Date Time' column and 14 float columns).
 
     Args:
         path: the CSV or the zip archive, if you have it; otherwise it is looked up in (and, with
-            ``download``, fetched into) the cache directory (``cache``, $TORCHSEQ_CACHE, ~/.cache/torchseq).
+            ``download``, fetched into) the cache directory (``cache``, $TORCHSEQ_CACHE, ~/.cache/torchseq),
+            from the book's address or, when that fails, from TensorFlow's copy (:data:`URLS`).
         sha256: the archive's expected SHA-256, checked on download when given.
         check_rows: refuse a table that is not 420,551 x 15 (a truncated file).
 
@@ -48,7 +62,7 @@ def load_jena(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str
             if not download:
                 raise FileNotFoundError(f"{CSV} (or {ARCHIVE}) is not in {folder}; put it there, pass path=..., "
                                         f"or call load_jena(download=True)")
-            fetch(URL, path, check_archive, sha256)
+            _fetch_first(URLS, path, sha256)
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
