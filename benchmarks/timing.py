@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from torchseq._io import write_atomic
+from torchseq._machine import cpu_model
 
 
 def _sync(device: torch.device) -> None:
@@ -67,18 +68,6 @@ def median_ratio(times: dict, a: str, b: str) -> float:
 def pass_stats(fwd, bwd) -> dict:
     """{"forward", "backward", "total"}: the stats of each pass and of their per-run sum."""
     return {"forward": stats(fwd), "backward": stats(bwd), "total": stats(total_seconds(fwd, bwd))}
-
-
-def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
-    """The processor's name (Linux's /proc/cpuinfo "model name", e.g. "AMD EPYC"), else what ``platform``
-    knows: the same library calls (MKL's, oneDNN's) rank differently on different processors."""
-    try:
-        for line in cpuinfo.read_text().splitlines():
-            if line.lower().startswith("model name") and ":" in line:
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine(device: torch.device) -> dict:

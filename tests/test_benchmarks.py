@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from torchseq._machine import cpu_model
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -55,14 +57,8 @@ def tf32_flags():
     torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
-def test_cpu_model_from_cpuinfo_else_platform(timing, tmp_path):
-    info = tmp_path / "cpuinfo"
-    info.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t: fpu\n")
-    assert timing.cpu_model(info) == "AMD EPYC 7B13"
-    info.write_text("processor\t: 0\n")                                                  # no model name line
-    assert timing.cpu_model(info) == (timing.platform.processor() or timing.platform.machine())
-    assert timing.cpu_model(tmp_path / "absent") == timing.cpu_model(info)
-    assert timing.machine(torch.device("cpu"))["processor"] == timing.cpu_model()
+def test_machine_names_the_processor(timing):
+    assert timing.machine(torch.device("cpu"))["processor"] == cpu_model()
 
 
 def test_tf32_choice_sets_both_alike_or_leaves_the_defaults(timing, tf32_flags):

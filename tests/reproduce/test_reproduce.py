@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from torchseq import data as D
+from torchseq._machine import cpu_model
 from torchseq.cli import main
 from torchseq.reproduce import chollet_imdb, chollet_jena, geron15, stocks
 from torchseq.reproduce import command as reproduce_command
@@ -105,6 +106,7 @@ def test_result_rows_and_files(tmp_path):
     record = json.loads((tmp_path / "t.json").read_text())
     assert from_json(record) == rows
     assert record["settings"] == {"epochs": 3} and [r["met"] for r in record["results"]] == [True, False, True, None]
+    assert record["environment"]["processor"] == cpu_model()
     assert record["environment"]["torch"] == torch.__version__ and (tmp_path / "t.md").read_text() == markdown(rows, "T")
     pytest.importorskip("matplotlib")
     assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"

@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Sequence
 import torch
 
 from .._io import atomic_file, write_atomic
+from .._machine import cpu_model
 
 
 @dataclass
@@ -92,7 +93,7 @@ def markdown(results: List[Result], title: str, note: str = "") -> str:
 
 def environment(device: str) -> dict:
     """Where and with what a run happened: date, machine, versions (and the GPU and cuDNN on CUDA)."""
-    info = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.machine(), "processor": platform.processor(),
+    info = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.machine(), "processor": cpu_model(),
             "cpus": torch.get_num_threads(), "python": platform.python_version(), "torch": torch.__version__,
             "device": device}
     if device.startswith("cuda") and torch.cuda.is_available():
