@@ -70,6 +70,8 @@ def test_jena_naive_is_the_books_evaluate_naive_method():
     last = cfg.step * ((cfg.lookback - 1) // cfg.step) - cfg.lookback                # the window's last row: r - 6
     naive = np.mean([abs(values[r + last, 1] - values[r + cfg.delay, 1]) for r in rows])   # temperature then vs 24 h later
     assert results[0].value == pytest.approx(naive, rel=1e-5)
+    for r in results:                                                                   # 1 unit = std of T in degC
+        assert r.extra[chollet_jena.DEGREES] == pytest.approx(r.value * std[1], rel=1e-6)
     assert all(np.isfinite(r.value) for r in results) and results[2].epochs == 1
 
 
