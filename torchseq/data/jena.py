@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import pandas as pd
 
@@ -30,7 +30,7 @@ def check_archive(path: Path) -> None:
         raise ValueError(f"{path.name} is not a valid zip archive ({error})") from error
 
 
-def _fetch_first(urls, path: Path, sha256: Optional[str]) -> None:
+def _fetch_first(urls: Sequence[str], path: Path, sha256: Optional[str]) -> None:
     """Fetch from the first address that delivers a valid archive; an OSError naming every failure otherwise."""
     failures = []
     for url in urls:
