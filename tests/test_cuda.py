@@ -118,7 +118,7 @@ def test_fast_path_equals_reference_on_cuda(make):
 
 @pytest.mark.parametrize("per_sample", [False, True])
 def test_per_gate_input_product_on_cuda_equals_cpu(per_sample):
-    from torchseq.cells.per_gate_input import per_gate_input_product
+    from torchseq.fast.per_gate_input import per_gate_input_product
     g = torch.Generator().manual_seed(0)
     x = torch.randn(12, 3, 5, generator=g, dtype=torch.float64)
     masks = (torch.rand(3, 3, 5, generator=g, dtype=torch.float64) > 0.3) / 0.7

@@ -6,6 +6,7 @@ from .layers import (GRU, LSTM, RNN, AvgPool1D, Bidirectional, Conv1D, Dense, Em
                      GlobalMaxPool1D, LayerNormLSTM, MaxPool1D, PeepholeLSTM, RecurrentLayer, SimpleRNN, Stacked,
                      VariationalDropout)
 from . import data, fast, interop, models, train
+from .explain import explain
 from .fast import use_reference_path
 from .study import record_internals, trace
 from .summary import summary
@@ -19,4 +20,5 @@ __all__ = [
     "Bidirectional", "Stacked", "VariationalDropout", "EmbeddingDropout", "Masks", "mc_dropout_predict",
     "Dense", "Conv1D", "MaxPool1D", "AvgPool1D", "GlobalMaxPool1D", "GlobalAvgPool1D",
     "record_internals", "trace", "summary", "interop", "data", "models", "train", "fast", "use_reference_path",
+    "explain",
 ]

@@ -1,15 +1,14 @@
-"""Both halves of a Bidirectional layer in one step loop (torchseq.fast.dispatch.run_fast_together with
+"""Both halves of a Bidirectional layer in one step loop (torchseq.fast.dispatch.run_directions with
 DirectionProduct): gradcheck of the kernels with D = 2 stacked directions, the fused layer equal to the readable
 path in float64 for every cell kind and option that runs fused, which layers run fused and which fall back."""
 import pytest
 import torch
 
 import torchseq as ts
-import torchseq.layers.bidirectional as bidirectional_module
 from tests.fast.test_fast_vs_reference import _run_both, _state_like
 from tests.tools import assert_close, randomize_
 from torchseq.fast import dispatch
-from torchseq.fast.dispatch import can_run_together
+from torchseq.fast.dispatch import joins_directions
 from torchseq.fast.gru import GRUResetAfterFunction, GRUResetBeforeFunction
 from torchseq.fast.lstm import LSTMFunction
 from torchseq.fast.product import DirectionProduct
@@ -91,15 +90,16 @@ def joined_on_cpu(monkeypatch):
 
 @pytest.fixture
 def fused_calls(monkeypatch):
-    """How many cells each call of run_fast_together inside Bidirectional ran together."""
+    """How many cells each joined call of run_kernel inside Bidirectional ran together."""
     calls = []
-    original = bidirectional_module.run_fast_together
+    original = dispatch.run_kernel
 
-    def spy(cells, *args):
-        calls.append(len(cells))
-        return original(cells, *args)
+    def spy(kernel, cells, *args):
+        if len(cells) > 1:
+            calls.append(len(cells))
+        return original(kernel, cells, *args)
 
-    monkeypatch.setattr(bidirectional_module, "run_fast_together", spy)
+    monkeypatch.setattr(dispatch, "run_kernel", spy)
     return calls
 
 
@@ -148,8 +148,7 @@ def test_halves_with_different_dropout_share_the_loop(gen, fused_calls):
 def test_what_keeps_one_loop_per_direction(make, reason, gen):
     layer = make().train()
     x = torch.randn(2, 5, 3, generator=gen)
-    masks = [half.prepare(x, None)[1] for half in (layer.forward_layer, layer.backward_layer)]
-    assert not can_run_together([layer.forward_layer.cell, layer.backward_layer.cell], masks), reason
+    assert not joins_directions((layer.forward_layer, layer.backward_layer)), reason
     layer(x)                                                                      # and still runs, one loop each
 
 
@@ -169,7 +168,7 @@ def test_fused_halves_under_bf16_autocast(gen, fused_calls, monkeypatch):
     x = torch.randn(4, 9, 3, generator=gen)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         fused = layer(x)
-        monkeypatch.setattr(bidirectional_module, "can_run_together", lambda cells, masks: False)
+        monkeypatch.setattr(dispatch, "joins_directions", lambda layers: False)
         separate = layer(x)
     assert fused_calls == [2] and fused.dtype == separate.dtype == torch.bfloat16
     torch.testing.assert_close(fused.float(), separate.float(), rtol=2e-2, atol=2e-2)
@@ -179,6 +178,6 @@ def test_on_the_cpu_by_default_one_loop_per_direction(gen, fused_calls, monkeypa
     monkeypatch.setattr(dispatch, "JOINED_DIRECTION_DEVICES", {"cuda"})
     layer = ts.Bidirectional(ts.LSTM(3, 4))
     x = torch.randn(2, 5, 3, generator=gen)
-    assert not can_run_together([layer.forward_layer.cell, layer.backward_layer.cell], [None, None])
+    assert not joins_directions((layer.forward_layer, layer.backward_layer))
     layer(x)
     assert fused_calls == []

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import torchseq as ts
-from torchseq.fast import has_fast_path, use_reference_path
+from torchseq.fast import KERNELS, choose, dispatch, has_fast_path, kernel_for, use_reference_path
 from torchseq.fast.gru import GRUResetAfterFunction, GRUResetBeforeFunction
 from torchseq.fast.layer_norm_lstm import LayerNormLSTMFunction
 from torchseq.fast.layer_norm_simple_rnn import LayerNormSimpleRNNFunction
@@ -12,6 +12,7 @@ from torchseq.fast.lstm import LSTMFunction
 from torchseq.fast.peephole_lstm import PeepholeLSTMFunction
 from torchseq.fast.simple_rnn import SimpleRNNFunction
 from torchseq.study import record_internals
+from tests.tools import assert_close
 
 L, N, H = 4, 3, 2
 
@@ -100,32 +101,96 @@ def test_gradcheck_layer_norm_simple_rnn(mask, relu, gen):
     assert torch.autograd.gradcheck(LayerNormSimpleRNNFunction.apply, args)
 
 
-def _count_steps(layer, x, monkeypatch):
+def _readable_runs(layer, x, monkeypatch):
+    """How many times a call of the layer ran the readable loop of cell.step."""
     calls = []
-    original = type(layer.cell).step
-    monkeypatch.setattr(type(layer.cell), "step", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    original = ts.RNN._readable_loop
+    monkeypatch.setattr(ts.RNN, "_readable_loop", lambda self, *a: calls.append(1) or original(self, *a))
     layer(x)
+    monkeypatch.undo()
     return len(calls)
 
 
 def test_path_choice(monkeypatch, gen):
     x = torch.randn(2, 5, 3, generator=gen)
     lstm = ts.LSTM(3, 4)
-    assert _count_steps(lstm, x, monkeypatch) == 0                               # fast: no per-step cell call
+    assert choose(lstm) == (KERNELS[ts.LSTMCell][0], "fast kernel")
+    assert _readable_runs(lstm, x, monkeypatch) == 0
     with use_reference_path():
-        assert _count_steps(lstm, x, monkeypatch) == 5
-    assert _count_steps(ts.LSTM(3, 4, zoneout=0.1), x, monkeypatch) == 5          # zoneout: readable
+        assert choose(lstm) == (None, "inside use_reference_path()")
+        assert _readable_runs(lstm, x, monkeypatch) == 1
+    assert choose(ts.LSTM(3, 4, zoneout=0.1))[0] is None                         # zoneout: readable
     naive = ts.GRU(3, 4, dropout=0.2, variational=False)
-    assert _count_steps(naive, x, monkeypatch) == 5                               # per-step masks: readable
+    assert choose(naive)[0] is None and _readable_runs(naive, x, monkeypatch) == 1   # per-step masks: readable
+    assert choose(naive.eval())[0] is not None                                   # ... none are drawn in eval
     with record_internals(lstm):
-        assert _count_steps(lstm, x, monkeypatch) == 5                            # a trace needs the steps
-    for cell in (ts.PeepholeLSTMCell(3, 4), ts.LayerNormLSTMCell(3, 4), ts.SimpleRNNCell(3, 4, layer_norm=True),
-                 ts.GRUCell(3, 4, reset_after=True), ts.SimpleRNNCell(3, 4)):
-        assert has_fast_path(cell), type(cell).__name__
+        assert choose(lstm)[0] is None                                           # a trace needs the steps
+    for cell, function in ((ts.PeepholeLSTMCell(3, 4), PeepholeLSTMFunction),
+                           (ts.LayerNormLSTMCell(3, 4), LayerNormLSTMFunction),
+                           (ts.SimpleRNNCell(3, 4, layer_norm=True), LayerNormSimpleRNNFunction),
+                           (ts.SimpleRNNCell(3, 4, activation="relu"), SimpleRNNFunction),
+                           (ts.GRUCell(3, 4, reset_after=True), GRUResetAfterFunction),
+                           (ts.GRUCell(3, 4), GRUResetBeforeFunction)):
+        assert has_fast_path(cell) and kernel_for(cell).function is function, type(cell).__name__
 
     class Modified(ts.LSTMCell):                                                  # may change step: readable
         pass
     assert not has_fast_path(Modified(3, 4))
+    assert choose(ts.RNN(Modified(3, 4)))[1] == "Modified subclasses LSTMCell; its step may differ"
+
+
+def _doubled_step(original):
+    def step(self, xp, state, trace=None, masks=None):
+        y, new = original(self, xp, state, trace, masks)
+        return 2 * y, new
+    return step
+
+
+@pytest.mark.parametrize("where", ["class", "instance"])
+def test_a_patched_step_runs_the_readable_loop(where, monkeypatch, gen):
+    """A student who edits a cell's step sees the edit in the layer's output: the layer leaves the fast kernel."""
+    layer = ts.LSTM(3, 4, return_sequences=True)
+    x = torch.randn(2, 5, 3, generator=gen)
+    before = layer(x)
+    if where == "class":
+        monkeypatch.setattr(ts.LSTMCell, "step", _doubled_step(ts.LSTMCell.step))
+        assert choose(layer) == (None, "LSTMCell.step was replaced")
+    else:
+        layer.cell.step = _doubled_step(ts.LSTMCell.step).__get__(layer.cell)
+        assert choose(layer) == (None, "the cell's step was set on the instance")
+    after = layer(x)
+    assert not has_fast_path(layer.cell) and "readable path, LSTMCell.step" in ts.explain(layer)
+    assert_close(after, 2 * before, torch.float32, "the patched step's outputs")
+    monkeypatch.undo()
+    if where == "instance":
+        del layer.cell.step
+    assert choose(layer)[0] is KERNELS[ts.LSTMCell][0]                           # restored: fast again
+    assert_close(layer(x), before, what="fast again")
+
+
+def test_a_patched_helper_of_the_equations_also_leaves_the_fast_path(monkeypatch):
+    monkeypatch.setattr(ts.GRUCell, "phi", lambda self, a: torch.relu(a))
+    assert choose(ts.GRU(3, 4)) == (None, "GRUCell.phi was replaced")
+    assert has_fast_path(ts.LSTMCell(3, 4))                                       # other cells unaffected
+
+
+def test_explain_names_the_kernel_or_the_reason(monkeypatch):
+    model = torch.nn.Sequential(ts.Bidirectional(ts.GRU(3, 4, return_sequences=True)),
+                                ts.LSTM(8, 4, zoneout=0.1), torch.nn.Linear(4, 1))
+    text = ts.explain(model)
+    assert text.splitlines() == [
+        "0: Bidirectional, one loop per direction (halves share one on cuda, through a kernel that joins "
+        "directions, without per-gate recurrent masks)",
+        "0.forward_layer: GRU on the fast path, kernel torchseq.fast.gru.GRUResetBeforeFunction",
+        "0.backward_layer: GRU on the fast path, kernel torchseq.fast.gru.GRUResetBeforeFunction",
+        "1: LSTM on the readable path, LSTMCell.step: zoneout draws at every step"]
+    monkeypatch.setattr(dispatch, "JOINED_DIRECTION_DEVICES", {"cpu"})
+    assert ts.explain(model).splitlines()[0] == "0: Bidirectional, both halves in one step loop"
+    with use_reference_path():
+        assert "readable path, GRUCell.step: inside use_reference_path()" in ts.explain(model)
+    assert ts.explain(torch.nn.Linear(2, 2)) == "Linear: no recurrent layer"
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module, got str"):
+        ts.explain("lstm")
 
 
 def test_reference_switch_nests_and_restores():

@@ -23,7 +23,6 @@ from torch import nn
 from .._validate import check_choice, check_size, check_state_tensor, check_step_input
 from .init import INIT_SCHEMES
 from .masks import Masks, keep_mask
-from .per_gate_input import per_gate_input_product
 
 State = Union[torch.Tensor, Tuple[torch.Tensor, ...]]
 
@@ -63,23 +62,23 @@ class RecurrentCell(nn.Module):
         return self.weight_ih.dtype
 
     # ---- the math -------------------------------------------------------------------------
+    @property
+    def input_bias(self) -> Optional[torch.Tensor]:
+        """The b of xp = W_x x + b, added in :meth:`project_input` (None where a cell adds its bias later)."""
+        return self.bias
+
     def input_product(self, x: torch.Tensor, masks: Optional[Masks] = None,
-                      bias: Optional[torch.Tensor] = None, fused: bool = False) -> torch.Tensor:
+                      bias: Optional[torch.Tensor] = None) -> torch.Tensor:
         """W_x x (+ bias) for every position at once, per gate: x (..., N, F) -> (..., N, G, H).
 
         Under variational dropout each gate block g sees its own masked input m_g * x (masks.input
         (G, N, F), shared by every leading position, i.e. every time step) or one shared mask (1, N, F).
-        ``fused`` (the fast path's choice): per-gate masks go through
-        :class:`~torchseq.cells.per_gate_input.PerGateInputProduct`, the same products without the G masked
-        copies of x (outside autocast, whose casts its in-place products would skip).
         """
         G, H = len(self.gates), self.hidden_size
         m = None if masks is None else masks.input
         if m is None or m.shape[0] == 1:
             x = x if m is None else x * m[0]
             return F.linear(x, self.weight_ih, bias).unflatten(-1, (G, H))            # (..., N, G, H)
-        if fused and not torch.is_autocast_enabled(x.device.type):
-            return per_gate_input_product(x, m, self.weight_ih, bias).movedim(0, -2)   # (..., N, G, H), a view
         lead = x.shape[:-2]
         xm = x.unsqueeze(0) * m.view(G, *([1] * len(lead)), *m.shape[1:])            # (G, ..., N, F)
         xm = xm.reshape(G, -1, self.input_size)                                      # (G, ...*N, F)
@@ -101,9 +100,7 @@ class RecurrentCell(nn.Module):
         return self.recurrent_weight(masks).split([k * H for k in gate_counts])      # (k*H, H) each
 
     def _gate_weights_t(self, masks: Masks) -> torch.Tensor:
-        """(G, H, H), [g] = W_hg^T: prepared once per call by draw_masks, else a view made here."""
-        if masks.weight_hh_t is not None:
-            return masks.weight_hh_t
+        """(G, H, H), [g] = W_hg^T: a view of the call's W_h."""
         H = self.hidden_size
         return self.recurrent_weight(masks).view(-1, H, H).transpose(1, 2)
 
@@ -125,10 +122,9 @@ class RecurrentCell(nn.Module):
             h = h * masks.recurrent[0]                                                # one shared mask
         return (h @ w.T).view(h.shape[0], -1, H)                                      # (N, k, H)
 
-    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None, fused: bool = False) -> torch.Tensor:
-        """xp = W_x x + b for every position at once: (..., N, F) -> (..., N, G, H) (``fused``: see
-        :meth:`input_product`)."""
-        return self.input_product(x, masks, self.bias, fused)
+    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None) -> torch.Tensor:
+        """xp = W_x x + b for every position at once: (..., N, F) -> (..., N, G, H)."""
+        return self.input_product(x, masks, self.input_bias)
 
     def step(self, xp: torch.Tensor, state: State, trace: Optional[dict] = None, masks: Optional[Masks] = None):
         """One time step from the projected input xp (N, G, H): returns (y_t (N, H), new_state).
@@ -161,9 +157,6 @@ class RecurrentCell(nn.Module):
             recurrent=keep_mask((G, N, H), recurrent_dropout, x, generator) if recurrent_dropout else None,
             weight_hh=(self.weight_hh * keep_mask(tuple(self.weight_hh.shape), weight_dropout, self.weight_hh, generator)
                        if weight_dropout else None))
-        if masks.per_gate_recurrent:
-            w_t = self.recurrent_weight(masks).view(G, H, H).transpose(1, 2).contiguous()   # (G, H, H)
-            masks = Masks(masks.input, masks.recurrent, masks.weight_hh, w_t)
         return masks
 
     # ---- states ---------------------------------------------------------------------------

@@ -76,9 +76,10 @@ class GRUCell(RecurrentCell):
         for b in ((self.bias_ih, self.bias_hh) if self.reset_after else (self.bias,)):
             initializers.bias_(b, self.init, H)
 
-    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None, fused: bool = False) -> torch.Tensor:
-        """xp = W_x x + b (reset before) or W_x x + b_x (reset after): (..., N, F) -> (..., N, 3, H)."""
-        return self.input_product(x, masks, self.bias_ih if self.reset_after else self.bias, fused)
+    @property
+    def input_bias(self) -> torch.Tensor:
+        """xp = W_x x + b (reset before) or W_x x + b_x (reset after)."""
+        return self.bias_ih if self.reset_after else self.bias
 
     def step(self, xp: torch.Tensor, state: torch.Tensor, trace: Optional[dict] = None,
              masks: Optional[Masks] = None):

@@ -75,10 +75,16 @@ class LayerNormLSTMCell(RecurrentCell):
         return F.layer_norm(a, (4, self.hidden_size), gain.view(4, -1), None if shift is None else shift.view(4, -1),
                             self.layer_norm_eps)
 
-    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None, fused: bool = False) -> torch.Tensor:
-        """xp = LN_x(W_x x) + b for every position at once: (..., N, F) -> (..., N, 4, H). The bias b is added
-        as the norm's shift, in the norm's own pass (the same sum, one pass over (L, N, 4H) fewer)."""
-        return self._ln_gates(self.input_product(x, masks, fused=fused), self.ln_ih_weight, self.bias)
+    input_bias = None                       # b is LN_x's shift, added by normalise_input
+
+    def normalise_input(self, a: torch.Tensor) -> torch.Tensor:
+        """LN_x(W_x x) + b from W_x x (..., N, 4, H). The bias b is added as the norm's shift, in the norm's own
+        pass (the same sum, one pass over (L, N, 4H) fewer)."""
+        return self._ln_gates(a, self.ln_ih_weight, self.bias)
+
+    def project_input(self, x: torch.Tensor, masks: Optional[Masks] = None) -> torch.Tensor:
+        """xp = LN_x(W_x x) + b for every position at once: (..., N, F) -> (..., N, 4, H)."""
+        return self.normalise_input(self.input_product(x, masks))
 
     def step(self, xp: torch.Tensor, state: Tuple[torch.Tensor, torch.Tensor], trace: Optional[dict] = None,
              masks: Optional[Masks] = None):

@@ -18,15 +18,11 @@ class Masks:
     recurrent:  (G, N, H) or (1, N, H) -- multiplies h_{t-1} before W_h (never c_{t-1}).
     weight_hh:  (G*H, H) the call's DropConnect copy W_h * M / (1-p) (Wan et al. 2013; AWD-LSTM's
                 WeightDrop), used in place of W_h at every step of the call.
-    weight_hh_t: (G, H, H) with [g] = W_hg^T (of W_h or its DropConnect copy), laid out once per call
-                for the per-gate recurrent product; a transposed copy at every step would cost more than
-                the product. Derived, not noise: :meth:`RecurrentCell.draw_masks` fills it.
     """
 
     input: Optional[torch.Tensor] = None
     recurrent: Optional[torch.Tensor] = None
     weight_hh: Optional[torch.Tensor] = None
-    weight_hh_t: Optional[torch.Tensor] = None
 
     @property
     def per_gate_recurrent(self) -> bool:

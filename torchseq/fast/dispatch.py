@@ -1,27 +1,30 @@
 """Which path a recurrent layer takes, and the fast path's side of the runner.
 
 The readable path (:meth:`torchseq.RNN.run` calling ``cell.step`` under autograd) is the reference. The
-fast path computes the same equations with the loops of :mod:`torchseq.fast` -- the input projection for
-all timesteps in one product (by the cell's own ``project_input``, masks included), one recurrent product
-per step, backpropagation through time written out -- and is used by default where it exists:
+fast path computes the same equations with the kernels of :mod:`torchseq.fast` -- the input projection for
+all timesteps in one product (masks included), one recurrent product per step, backpropagation through time
+written out -- and is used by default where a kernel of :data:`KERNELS` applies:
 
     cells       every cell of the package: SimpleRNNCell (tanh, relu, with or without layer norm), LSTMCell,
                 PeepholeLSTMCell, LayerNormLSTMCell, GRUCell (both conventions)
     options     variational dropout and recurrent dropout (per-gate or shared masks), DropConnect,
                 lengths, go_backwards, and through them Bidirectional and Stacked
-    otherwise   the readable path: subclasses of the cells (they may change ``step``), zoneout, naive
-                per-step dropout (variational=False), and any run under :func:`torchseq.study.record_internals` (the trace needs the per-step gates).
-    together    on a GPU the two halves of a Bidirectional layer share one step loop (:func:`run_fast_together`,
-                directions stacked along the batch) when :func:`can_run_together` holds: LSTM, GRU or
-                SimpleRNN (no layer norm) halves of one size and form, recurrent masks shared by the gates
+    otherwise   the readable path: subclasses of the cells and cells whose equation methods were replaced
+                (patched on the class or set on the instance), zoneout, naive per-step dropout
+                (variational=False), any run under :func:`torchseq.study.record_internals` (the trace needs
+                the per-step gates), and everything inside :func:`use_reference_path`
+    together    on a GPU the two halves of a Bidirectional layer share one step loop (:func:`run_directions`,
+                directions stacked along the batch) when their kernel joins directions (LSTM, GRU, SimpleRNN
+                without layer norm), they are of one size and form, and no recurrent mask is drawn per gate
 
-``use_reference_path()`` switches the fast path off (for study and for the tests that compare the two).
+:func:`choose` says which kernel a layer's next call runs, or why it runs the readable loop;
+:func:`torchseq.explain` prints that for every recurrent layer of a model.
 """
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional, Tuple
 
 import torch
 
@@ -31,13 +34,23 @@ from ..cells.lstm import LSTMCell
 from ..cells.masks import Masks
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from ..cells.simple_rnn import SimpleRNNCell
-from .gru import GRUResetAfterFunction, GRUResetBeforeFunction
-from .layer_norm_lstm import LayerNormLSTMFunction
-from .layer_norm_simple_rnn import LayerNormSimpleRNNFunction
+from . import gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn
+from .kernel import Kernel
 from .layout import per_gate
-from .lstm import LSTMFunction
-from .peephole_lstm import PeepholeLSTMFunction
-from .simple_rnn import SimpleRNNFunction
+
+# The one table of the fast path: for each readable cell class, the kernels that compute its equations.
+KERNELS: Dict[type, Tuple[Kernel, ...]] = {
+    SimpleRNNCell: (simple_rnn.KERNEL, layer_norm_simple_rnn.KERNEL),
+    LSTMCell: (lstm.KERNEL,),
+    PeepholeLSTMCell: (peephole_lstm.KERNEL,),
+    LayerNormLSTMCell: (layer_norm_lstm.KERNEL,),
+    GRUCell: (gru.RESET_BEFORE, gru.RESET_AFTER),
+}
+
+# The device types on which a Bidirectional layer's halves share one loop by default. On a GPU a step is bound
+# by kernel launches, which one loop halves; on the CPU the joined layout's copies cost more than the halved
+# operation count saves. The measurements behind this choice: docs/performance.md, "Both directions".
+JOINED_DIRECTION_DEVICES = {"cuda"}
 
 _switch = threading.local()
 
@@ -59,72 +72,124 @@ def fast_path_enabled() -> bool:
     return not getattr(_switch, "reference", False)
 
 
+def _methods(cls: type) -> dict:
+    """Every method and property a readable cell class has from ``torchseq.cells`` (its own and its bases')."""
+    found = {}
+    for klass in reversed(cls.__mro__):
+        if klass.__module__.startswith("torchseq.cells"):
+            found.update((name, value) for name, value in vars(klass).items()
+                         if callable(value) or isinstance(value, property))
+    return found
+
+
+# The equations each kernel was written from, as they stood when torchseq was imported.
+_ORIGINAL = {cls: _methods(cls) for cls in KERNELS}
+
+
+def _equations_changed(cell) -> Optional[str]:
+    """Why this cell's equations may differ from its kernel's: a subclass, or a method replaced on the class
+    or set on the instance; None when they are the class's own."""
+    cls = type(cell)
+    if cls not in _ORIGINAL:
+        base = next((b.__name__ for b in cls.__mro__[1:] if b in _ORIGINAL), None)
+        return (f"{cls.__name__} subclasses {base}; its step may differ" if base
+                else f"no fast kernel for {cls.__name__}")
+    patched = sorted(set(_ORIGINAL[cls]) & set(vars(cell)))
+    if patched:
+        return f"the cell's {patched[0]} was set on the instance"
+    now = _methods(cls)
+    changed = sorted(name for name, value in _ORIGINAL[cls].items() if now.get(name) is not value)
+    return f"{cls.__name__}.{changed[0]} was replaced" if changed else None
+
+
+def kernel_for(cell) -> Optional[Kernel]:
+    """The kernel that computes this cell's equations, or None (see :func:`choose` for why)."""
+    if _equations_changed(cell) is not None:
+        return None
+    return next((k for k in KERNELS[type(cell)] if k.applies(cell)), None)
+
+
 def has_fast_path(cell) -> bool:
-    """Whether the fast path implements this cell's equations (exact classes only: a subclass may change
-    ``step``)."""
-    return type(cell) in (SimpleRNNCell, LSTMCell, PeepholeLSTMCell, LayerNormLSTMCell, GRUCell)
+    """Whether a fast kernel computes this cell's equations (exact classes with their own methods only)."""
+    return kernel_for(cell) is not None
+
+
+def choose(layer) -> Tuple[Optional[Kernel], str]:
+    """The kernel the next call of this :class:`~torchseq.RNN` layer runs, or None and why it runs the readable
+    loop. Depends on the layer's options, its training mode and the switches in force now."""
+    if not fast_path_enabled():
+        return None, "inside use_reference_path()"
+    if layer.recording:
+        return None, "record_internals is recording its steps"
+    if any(layer.zoneout):
+        return None, "zoneout draws at every step"
+    if not layer.variational and layer.training and (layer.dropout or layer.recurrent_dropout or layer.weight_dropout):
+        return None, "variational=False draws new masks at every step"
+    why = _equations_changed(layer.cell)
+    if why is not None:
+        return None, why
+    kernel = next((k for k in KERNELS[type(layer.cell)] if k.applies(layer.cell)), None)
+    return (kernel, "fast kernel") if kernel is not None else (None, "no fast kernel for this configuration")
+
+
+def joins_directions(layers) -> bool:
+    """Whether these layers (a Bidirectional layer's halves) share one step loop in their next call: each on
+    the fast path with the same kernel, one that joins directions, on a device type of
+    :data:`JOINED_DIRECTION_DEVICES`, of the same size, activation, dtype and device, and no recurrent mask
+    drawn per gate (one mask per gate keeps one loop per direction)."""
+    kernels = [choose(layer)[0] for layer in layers]
+    first, kernel = layers[0].cell, kernels[0]
+    if kernel is None or not kernel.joins_directions or first.weight_hh.device.type not in JOINED_DIRECTION_DEVICES:
+        return False
+    same = all(k is kernel and layer.cell.hidden_size == first.hidden_size
+               and getattr(layer.cell, "activation", None) == getattr(first, "activation", None)
+               and layer.cell.weight_hh.dtype == first.weight_hh.dtype
+               and layer.cell.weight_hh.device == first.weight_hh.device for k, layer in zip(kernels, layers))
+    return same and not any(_per_gate_recurrent(layer) for layer in layers)
+
+
+def _per_gate_recurrent(layer) -> bool:
+    """Whether the layer's next call draws one recurrent mask per gate."""
+    return bool(layer.training and layer.recurrent_dropout and layer.per_gate_masks and len(layer.cell.gates) > 1)
+
+
+def run_directions(layers, x: torch.Tensor, states, lengths: Optional[torch.Tensor]):
+    """A Bidirectional layer's halves over x (N, L, F) -> a list of (outputs (N, L, H), last (N, H), final state),
+    one per layer, each in its own reading order: in one loop where :func:`joins_directions` holds, else each
+    layer's own :meth:`~torchseq.RNN.run`."""
+    if not joins_directions(layers):
+        return [layer.run(x, state, lengths) for layer, state in zip(layers, states)]
+    xs = [layer.reading_order(x, lengths) for layer in layers]                         # (L, N, F) each
+    masks = [layer.draw_call_masks(xt) for layer, xt in zip(layers, xs)]
+    return run_kernel(choose(layers[0])[0], [layer.cell for layer in layers], xs, states, masks, lengths)
 
 
 def run_fast(cell, x: torch.Tensor, state, masks: Optional[Masks], lengths: Optional[torch.Tensor]):
-    """x (L, N, F) time first -> (outputs (N, L, H) zero past each length, last (N, H), final state).
-
-    The input projection (and the input dropout masks and DropConnect copy of W_h) stay under autograd;
-    the custom Functions take it from xp (L, N, G*H) on.
-    """
-    return run_fast_together([cell], [x], [state], [masks], lengths)[0]
-
-
-# The cells whose kernels run D directions in one batch (products through DirectionProduct).
-_TOGETHER = (LSTMCell, GRUCell, SimpleRNNCell)
-
-# The cells whose kernels take xp gate-first, (G, L, N, H), under one recurrent mask per gate: the layout in
-# which the per-gate input product delivers it and its gradient goes back (torchseq.fast.layout).
-_GATE_FIRST = (LSTMCell, GRUCell)
-
-# The device types on which a Bidirectional layer's halves share one loop by default. On a GPU a step of these
-# sizes is bound by kernel launches, which one loop halves: on an H100 (2026-11-23, torch 2.11.0+cu130,
-# benchmarks/results/bidirectional_vs_torch_cuda.md) one loop per direction took 1.63-1.91x the time of the
-# joined loop over the same five configurations as below. On the CPU
-# the joined layout's copies (the concatenated projections, per-direction slices that are no longer
-# contiguous, the weight gradient's transposes) cost more than the halved operation count saves:
-# benchmarks/bidirectional_vs_torch.py, 2026-11-22, this project's 2-CPU VM, torch 2.13.0+cpu, one loop took
-# 1.00-1.44x the time of one loop per direction over the issue-6 configurations and the IMDB reader's shape
-# (results in benchmarks/results/bidirectional_vs_torch_cpu.md).
-JOINED_DIRECTION_DEVICES = {"cuda"}
+    """x (L, N, F) time first -> (outputs (N, L, H) zero past each length, last (N, H), final state), through
+    the cell's kernel (:func:`kernel_for` must find one)."""
+    kernel = kernel_for(cell)
+    if kernel is None:
+        raise ValueError(f"no fast kernel computes this cell's equations: {_equations_changed(cell)}")
+    return run_kernel(kernel, [cell], [x], [state], [masks], lengths)[0]
 
 
-def can_run_together(cells, masks) -> bool:
-    """Whether these cells (a Bidirectional layer's halves) share one step loop: on a device type of
-    :data:`JOINED_DIRECTION_DEVICES`, one cell class of :data:`_TOGETHER` (a SimpleRNN without layer norm), the same
-    hidden size, options, dtype and device, and recurrent dropout masks, if any, shared by the gates (one mask
-    per gate keeps one loop per direction)."""
-    first = cells[0]
-    if (type(first) not in _TOGETHER or getattr(first, "layer_norm", False)
-            or first.weight_hh.device.type not in JOINED_DIRECTION_DEVICES):
-        return False
-    options = ("hidden_size", "activation", "reset_after")
-    same = all(type(c) is type(first) and all(getattr(c, o, None) == getattr(first, o, None) for o in options)
-               and c.weight_hh.dtype == first.weight_hh.dtype and c.weight_hh.device == first.weight_hh.device
-               for c in cells)
-    return same and all(m is None or m.recurrent is None or m.recurrent.shape[0] == 1 for m in masks)
-
-
-def run_fast_together(cells, xs, states, masks, lengths: Optional[torch.Tensor]):
+def run_kernel(kernel: Kernel, cells, xs, states, masks, lengths: Optional[torch.Tensor]):
     """D cells of one kind, each over its own x (L, N, F) time first, in one step loop -> a list of D
     (outputs (N, L, H) zero past each length, last (N, H), final state).
 
-    With D > 1 (:func:`can_run_together` must hold) the directions are stacked along the batch,
-    direction-major: xp (L, D*N, G*H), h_0 (D*N, H), W_h (D, G*H, H), so that each step's product is one
-    batched product over the directions and every gate operation one call for all of them.
+    The input projection (and the input dropout masks and DropConnect copy of W_h) stay under autograd;
+    the kernel's Function takes it from xp on. With D > 1 (:func:`joins_directions` must hold) the directions
+    are stacked along the batch, direction-major: xp (L, D*N, G*H), h_0 (D*N, H), W_h (D, G*H, H), so that
+    each step's product is one batched product over the directions and every gate operation one call for all.
     """
     D = len(cells)
     L, N, _ = xs[0].shape
-    xps = [c.project_input(x, m, fused=True) for c, x, m in zip(cells, xs, masks)]     # (L, N, G, H) each
+    xps = [kernel.project(c, x, m) for c, x, m in zip(cells, xs, masks)]              # (L, N, G, H) each
     weights = [c.recurrent_weight(m) for c, m in zip(cells, masks)]                    # W_h or its DropConnect copy
     recurrent = [None if m is None else m.recurrent for m in masks]                    # (G | 1, N, H) or None each
     if D == 1:
         xp, weight, mask, state = xps[0], weights[0], recurrent[0], states[0]
-        if type(cells[0]) in _GATE_FIRST and per_gate(mask):
+        if kernel.gate_first and per_gate(mask):
             xp = xp.movedim(-2, 0)                                                     # (G, L, N, H), a view
         else:
             xp = xp.reshape(L, N, -1)                                                  # (L, N, G*H)
@@ -150,9 +215,21 @@ def run_fast_together(cells, xs, states, masks, lengths: Optional[torch.Tensor])
         mask = None if mask is None else mask.to(dtype)
         state = tuple(s.to(dtype) for s in state) if isinstance(state, tuple) else h0
     with torch.autocast(device_type, enabled=False):
-        hs, c_last = _kernel(cells, xp, h0, state, weight, mask, last)                 # (L, D*N, H), (D*N, H) or None
+        hs, c_last = kernel.launch(cells, xp, h0, state, weight, mask, last, _parameters(cells, xp))
     c_parts = [None] * D if c_last is None else c_last.chunk(D)                        # D x (N, H)
     return [_outputs(hs_d, c_d, lengths) for hs_d, c_d in zip(hs.chunk(D, dim=1), c_parts)]   # hs_d (L, N, H)
+
+
+def _parameters(cells, xp: torch.Tensor):
+    """``params(*names)`` for a kernel's launch: the cells' named parameters in xp's dtype (that of the
+    projection, under autocast); with D > 1 cells a per-cell vector becomes one row per sample, (D*N, C)."""
+    def params(*names):
+        if len(cells) == 1:
+            return tuple(getattr(cells[0], n).to(xp.dtype) for n in names)
+        rows = xp.shape[1] // len(cells)                                               # N; xp (L, D*N, G*H)
+        return tuple(torch.stack([getattr(c, n) for c in cells]).to(xp.dtype)                # (D, C)
+                     .unsqueeze(1).expand(-1, rows, -1).reshape(xp.shape[1], -1) for n in names)   # (D*N, C)
+    return params
 
 
 def _outputs(hs: torch.Tensor, c_last: Optional[torch.Tensor], lengths: Optional[torch.Tensor]):
@@ -168,36 +245,3 @@ def _outputs(hs: torch.Tensor, c_last: Optional[torch.Tensor], lengths: Optional
         outputs = hs.masked_fill(~valid.unsqueeze(2), 0.0).transpose(0, 1)            # (N, L, H), zero past lengths
     final = last_h if c_last is None else (last_h, c_last)
     return outputs, last_h, final
-
-
-def _kernel(cells, xp, h0, state, weight, mask, last):
-    """The cells' autograd Function on xp (L, B, G*H), or gate-first (G, L, B, H) -> (h_t for every t
-    (L, B, H), c at ``last`` or None), B = D*N for D cells. Parameters beyond W_h run in xp's dtype (that of the
-    projection, under autocast); with D > 1 a per-cell vector becomes one row per sample, (D*N, .)."""
-    cell = cells[0]
-
-    def own(*names):
-        if len(cells) == 1:
-            return tuple(getattr(cell, n).to(xp.dtype) for n in names)
-        rows = xp.shape[1] // len(cells)                                               # N; xp (L, D*N, G*H)
-        return tuple(torch.stack([getattr(c, n) for c in cells]).to(xp.dtype)                # (D, C)
-                     .unsqueeze(1).expand(-1, rows, -1).reshape(xp.shape[1], -1) for n in names)   # (D*N, C)
-
-    kind = type(cell)
-    if kind is LSTMCell:
-        return LSTMFunction.apply(xp, h0, state[1], weight, mask, last)
-    if kind is PeepholeLSTMCell:
-        peepholes = own("weight_ci", "weight_cf", "weight_co")
-        return PeepholeLSTMFunction.apply(xp, h0, state[1], weight, *peepholes, mask, last)
-    if kind is LayerNormLSTMCell:
-        norms = own("ln_hh_weight", "ln_c_weight", "ln_c_bias")
-        return LayerNormLSTMFunction.apply(xp, h0, state[1], weight, *norms, cell.layer_norm_eps, mask, last)
-    if kind is GRUCell and cell.reset_after:
-        return GRUResetAfterFunction.apply(xp, h0, weight, *own("bias_hh"), mask, cell.activation == "relu"), None
-    if kind is GRUCell:
-        return GRUResetBeforeFunction.apply(xp, h0, weight, mask, cell.activation == "relu"), None
-    relu = cell.activation == "relu"
-    if cell.layer_norm:
-        return LayerNormSimpleRNNFunction.apply(xp, h0, weight, *own("ln_weight", "ln_bias"), mask, relu,
-                                                cell.layer_norm_eps), None
-    return SimpleRNNFunction.apply(xp, h0, weight, mask, relu), None

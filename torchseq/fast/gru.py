@@ -25,6 +25,8 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from ..cells.gru import GRUCell
+from .kernel import Kernel
 from .layout import (arrange, fresh, gate_blocks, gate_first, gate_major_view, gate_span, like_xp, per_gate,
                      product_for, sizes)
 from .product import activation_backward, recurrent_weight_grad, sigmoid_backward
@@ -235,3 +237,17 @@ def _n_row(masked: torch.Tensor) -> torch.Tensor:
     """m_n * h (N, H) from m * h (3 | 1, N, H) -- the last row: the candidate's own mask, or the shared one --
     or h (N, H) itself."""
     return masked if masked.dim() == 2 else masked[-1]
+
+
+def _launch_reset_after(cells, xp, h0, state, weight, mask, last, params):
+    return GRUResetAfterFunction.apply(xp, h0, weight, *params("bias_hh"), mask, cells[0].activation == "relu"), None
+
+
+def _launch_reset_before(cells, xp, h0, state, weight, mask, last, params):
+    return GRUResetBeforeFunction.apply(xp, h0, weight, mask, cells[0].activation == "relu"), None
+
+
+RESET_BEFORE = Kernel(GRUCell, GRUResetBeforeFunction, _launch_reset_before, applies=lambda cell: not cell.reset_after,
+                      joins_directions=True, gate_first=True)
+RESET_AFTER = Kernel(GRUCell, GRUResetAfterFunction, _launch_reset_after, applies=lambda cell: cell.reset_after,
+                     joins_directions=True, gate_first=True)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from ..cells.layer_norm_lstm import LayerNormLSTMCell
+from .kernel import Kernel, projection
 from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
 from .layout import fresh
 from .lstm import dh_step, gate_factors_
@@ -117,3 +119,16 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         d_gain_h, _ = layer_norm_param_grads(da, rec, mean_h, rstd_h, gain_h, None)
         d_gain_c, d_bias_c = layer_norm_param_grads(d_c_hat, cs, mean_c, rstd_c, gain_c, bias_c)
         return da, d_h0, d_c0, d_weight, d_gain_h, d_gain_c, d_bias_c, None, None, None
+
+
+def _launch(cells, xp, h0, state, weight, mask, last, params):
+    norms = params("ln_hh_weight", "ln_c_weight", "ln_c_bias")
+    return LayerNormLSTMFunction.apply(xp, h0, state[1], weight, *norms, cells[0].layer_norm_eps, mask, last)
+
+
+def _project(cell, x, masks):
+    """LN_x(W_x x) + b for every step: the norm over the fast input product."""
+    return cell.normalise_input(projection(cell, x, masks))
+
+
+KERNEL = Kernel(LayerNormLSTMCell, LayerNormLSTMFunction, _launch, project=_project)

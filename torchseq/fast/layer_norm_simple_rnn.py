@@ -14,6 +14,8 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from ..cells.simple_rnn import SimpleRNNCell
+from .kernel import Kernel
 from .layer_norm import layer_norm, layer_norm_input_grad, layer_norm_param_grads
 from .layout import fresh
 from .product import MaskedProduct, activation_backward, recurrent_weight_grad
@@ -60,3 +62,12 @@ class LayerNormSimpleRNNFunction(torch.autograd.Function):
             dh = product.accumulate_back(DH[t - 1], DA[t]) if t else product.back(DA[t])   # dL/dh_{t-1}
         d_gain, d_bias = layer_norm_param_grads(dy, pre, means, rstds, gain, bias)
         return da, dh, recurrent_weight_grad(product, da, h0, hs), d_gain, d_bias, None, None, None
+
+
+def _launch(cells, xp, h0, state, weight, mask, last, params):
+    cell = cells[0]
+    return LayerNormSimpleRNNFunction.apply(xp, h0, weight, *params("ln_weight", "ln_bias"), mask,
+                                            cell.activation == "relu", cell.layer_norm_eps), None
+
+
+KERNEL = Kernel(SimpleRNNCell, LayerNormSimpleRNNFunction, _launch, applies=lambda cell: cell.layer_norm)

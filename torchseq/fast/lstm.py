@@ -31,6 +31,8 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from ..cells.lstm import LSTMCell
+from .kernel import Kernel
 from .layout import arrange, gate_blocks, gate_first, like_xp, per_gate, product_for, sizes
 from .product import GateMajorProduct, MaskedProduct, recurrent_weight_grad
 from .product import sigmoid_backward as _sigmoid_backward, tanh_backward as _tanh_backward
@@ -168,3 +170,10 @@ def dh_step(product, dh, da_next, like: torch.Tensor) -> torch.Tensor:
     if da_next is None:
         return torch.zeros_like(like) if dh is None else dh
     return product.back(da_next) if dh is None else product.accumulate_back(dh, da_next)
+
+
+def _launch(cells, xp, h0, state, weight, mask, last, params):
+    return LSTMFunction.apply(xp, h0, state[1], weight, mask, last)
+
+
+KERNEL = Kernel(LSTMCell, LSTMFunction, _launch, joins_directions=True, gate_first=True)

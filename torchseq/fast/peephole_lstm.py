@@ -25,6 +25,8 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from ..cells.peephole_lstm import PeepholeLSTMCell
+from .kernel import Kernel
 from .layout import fresh
 from .lstm import backward_through_time, gate_factors_
 from .product import MaskedProduct, recurrent_weight_grad
@@ -89,3 +91,11 @@ class PeepholeLSTMFunction(torch.autograd.Function):
 def _sum_with_previous(d: torch.Tensor, c0: torch.Tensor, cs: torch.Tensor) -> torch.Tensor:
     """sum over t and the batch of d_t * c_{t-1}, c_{-1} = c0: d, cs (L, N, H), c0 (N, H) -> (H,)."""
     return (d[1:] * cs[:-1]).sum((0, 1)) + (d[0] * c0).sum(0)
+
+
+def _launch(cells, xp, h0, state, weight, mask, last, params):
+    peepholes = params("weight_ci", "weight_cf", "weight_co")
+    return PeepholeLSTMFunction.apply(xp, h0, state[1], weight, *peepholes, mask, last)
+
+
+KERNEL = Kernel(PeepholeLSTMCell, PeepholeLSTMFunction, _launch)

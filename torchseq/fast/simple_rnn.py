@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from ..cells.simple_rnn import SimpleRNNCell
+from .kernel import Kernel
 from .layout import fresh, product_for
 from .product import activation_backward, recurrent_weight_grad
 from .subnormal import flush_subnormals
@@ -45,3 +47,11 @@ class SimpleRNNFunction(torch.autograd.Function):
             activation_backward(dh, Hs[t], ctx.relu, out=DA[t])                        # dh phi'(a_t)
             dh = product.accumulate_back(DH[t - 1], DA[t]) if t else product.back(DA[t])   # dL/dh_{t-1}
         return da, dh, recurrent_weight_grad(product, da, h0, hs), None, None
+
+
+def _launch(cells, xp, h0, state, weight, mask, last, params):
+    return SimpleRNNFunction.apply(xp, h0, weight, mask, cells[0].activation == "relu"), None
+
+
+KERNEL = Kernel(SimpleRNNCell, SimpleRNNFunction, _launch, applies=lambda cell: not cell.layer_norm,
+                joins_directions=True)

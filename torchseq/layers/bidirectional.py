@@ -7,7 +7,7 @@ from typing import Optional
 import torch
 
 from .._validate import check_choice
-from ..fast.dispatch import can_run_together, run_fast_together
+from ..fast.dispatch import run_directions
 from .base import RecurrentLayer
 from .rnn import RNN
 from .time import reverse_time
@@ -82,23 +82,10 @@ class Bidirectional(RecurrentLayer):
     def run(self, x: torch.Tensor, state, lengths: Optional[torch.Tensor]):
         """x (N, L, F) -> (merged outputs (N, L, D), merged last (N, D), (forward state, backward state)).
 
-        On the fast path the two halves share one step loop where their cells allow it
-        (:func:`torchseq.fast.dispatch.can_run_together`: LSTM, GRU or SimpleRNN halves of one size, without
-        per-gate recurrent masks), as cuDNN runs both directions in one call; otherwise one loop each."""
-        layers = (self.forward_layer, self.backward_layer)
-        if any(any(layer.zoneout) for layer in layers):                 # zoneout draws inside the loop: in turn
-            (out_f, last_f, state_f), (out_b, last_b, state_b) = (
-                layer.run(x, s, lengths) for layer, s in zip(layers, state))
-        else:
-            prepared = [layer.prepare(x, lengths) for layer in layers]  # (L, N, F) in reading order, masks
-            masks = [m for _, m in prepared]
-            if (all(layer._fast_path_applies(m) for layer, m in zip(layers, masks))
-                    and can_run_together([layer.cell for layer in layers], masks)):
-                halves = run_fast_together([layer.cell for layer in layers], [xt for xt, _ in prepared], state,
-                                           masks, lengths)
-            else:
-                halves = [layer.run_prepared(xt, m, s, lengths) for layer, (xt, m), s in zip(layers, prepared, state)]
-            (out_f, last_f, state_f), (out_b, last_b, state_b) = halves
+        On a GPU the two halves share one step loop where their kernel allows it
+        (:func:`torchseq.fast.dispatch.run_directions`), as cuDNN runs both directions in one call."""
+        (out_f, last_f, state_f), (out_b, last_b, state_b) = run_directions(
+            (self.forward_layer, self.backward_layer), x, state, lengths)
         out_b = reverse_time(out_b, lengths)                            # (N, L, H), aligned with input steps
         return self._merge(out_f, out_b), self._merge(last_f, last_b), (state_f, state_b)
 

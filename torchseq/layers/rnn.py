@@ -8,7 +8,7 @@ import torch
 from .._validate import check_bool, check_generator, check_probability
 from ..cells.base import RecurrentCell
 from ..cells.masks import Masks
-from ..fast.dispatch import fast_path_enabled, has_fast_path, run_fast
+from ..fast.dispatch import choose, run_kernel
 from .base import RecurrentLayer
 from .states import select_state
 from .time import reverse_time, step_mask
@@ -92,31 +92,41 @@ class RNN(RecurrentLayer):
     def check_state(self, state, x: torch.Tensor, name: str = "initial_state"):
         return self.cell.check_state(state, x, name)
 
-    def _masks(self, x: torch.Tensor, steps: int):
-        """The call's dropout noise: None (eval or no dropout), one Masks (variational), or L of them."""
+    @property
+    def recording(self) -> bool:
+        """Whether :func:`torchseq.study.record_internals` is recording this layer's steps."""
+        return self._trace_sink is not None
+
+    def reading_order(self, x: torch.Tensor, lengths: Optional[torch.Tensor]) -> torch.Tensor:
+        """x (N, L, F) -> time first in the order this layer reads it, (L, N, F) (valid steps reversed for
+        ``go_backwards``)."""
+        if self.go_backwards:
+            x = reverse_time(x, lengths)                                # (N, L, F), valid steps reversed
+        return x.transpose(0, 1)                                        # (L, N, F), time first for the loop
+
+    def draw_call_masks(self, x: torch.Tensor):
+        """This call's dropout noise for x (L, N, F): None (eval or no dropout), one Masks (variational), or
+        L of them (``variational=False``)."""
         if not (self.training and (self.dropout or self.recurrent_dropout or self.weight_dropout)):
             return None
         rates = (self.dropout, self.recurrent_dropout, self.weight_dropout, self.per_gate_masks, self.generator)
         if self.variational:
-            return self.cell.draw_masks(x, *rates)
-        return [self.cell.draw_masks(x, *rates) for _ in range(steps)]
+            return self.cell.draw_masks(x[0], *rates)
+        return [self.cell.draw_masks(x[0], *rates) for _ in range(x.shape[0])]
 
     def run(self, x: torch.Tensor, state, lengths: Optional[torch.Tensor]):
-        """x (N, L, F), state, lengths (N,) or None -> (outputs (N, L, H), last (N, H), final state)."""
-        return self.run_prepared(*self.prepare(x, lengths), state, lengths)
+        """x (N, L, F), state, lengths (N,) or None -> (outputs (N, L, H), last (N, H), final state), through
+        the fast kernel :func:`torchseq.fast.dispatch.choose` picks, or the readable loop of ``cell.step``."""
+        x = self.reading_order(x, lengths)                              # (L, N, F)
+        masks = self.draw_call_masks(x)
+        kernel = choose(self)[0]
+        if kernel is not None:
+            return run_kernel(kernel, [self.cell], [x], [state], [masks], lengths)[0]
+        return self._readable_loop(x, masks, state, lengths)
 
-    def prepare(self, x: torch.Tensor, lengths: Optional[torch.Tensor]):
-        """x (N, L, F) -> (x time first in reading order (L, N, F), this call's dropout masks (drawn here))."""
-        if self.go_backwards:
-            x = reverse_time(x, lengths)                                # (N, L, F), valid steps reversed
-        x = x.transpose(0, 1)                                           # (L, N, F), time first for the loop
-        return x, self._masks(x[0], x.shape[0])
-
-    def run_prepared(self, x: torch.Tensor, masks, state, lengths: Optional[torch.Tensor]):
-        """The step loop on :meth:`prepare`'s x (L, N, F) and masks -> as :meth:`run`."""
+    def _readable_loop(self, x: torch.Tensor, masks, state, lengths: Optional[torch.Tensor]):
+        """``cell.step`` for t = 0 .. L-1 under autograd, on x (L, N, F) in reading order -> as :meth:`run`."""
         L, N, _ = x.shape
-        if self._fast_path_applies(masks):
-            return run_fast(self.cell, x, state, masks, lengths)
         if isinstance(masks, list):                                     # naive: fresh masks every step
             xp = [self.cell.project_input(x_t, m) for x_t, m in zip(x.unbind(0), masks)]
         else:
@@ -151,12 +161,6 @@ class RNN(RecurrentLayer):
         if record:
             self._trace_sink(self, self._internals(traces, valid, masks, keep_old))
         return outputs, last, state
-
-    def _fast_path_applies(self, masks) -> bool:
-        """The fast path runs unless switched off, or the cell, zoneout, per-step masks or a trace need
-        the readable loop (see :mod:`torchseq.fast.dispatch`)."""
-        return (fast_path_enabled() and has_fast_path(self.cell) and self._trace_sink is None
-                and not any(self.zoneout) and not isinstance(masks, list))
 
     def _internals(self, traces: List[dict], valid, masks: List[Optional[Masks]], keep_old) -> dict:
         """L dicts of (N, H) -> one dict of (N, L, H), zero at padded steps; plus the noise used."""

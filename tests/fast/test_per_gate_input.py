@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import torchseq as ts
-from torchseq.cells.per_gate_input import per_gate_input_product
+from torchseq.fast import kernel_for
+from torchseq.fast.per_gate_input import per_gate_input_product
 from tests.tools import assert_close
 
 
@@ -78,12 +79,13 @@ def test_only_the_gradients_asked_for(per_sample):
 @pytest.mark.parametrize("make", [lambda: ts.LSTM(5, 4, dropout=0.4), lambda: ts.GRU(5, 4, dropout=0.4),
                                   lambda: ts.GRU(5, 4, dropout=0.4, reset_after=True),
                                   lambda: ts.LayerNormLSTM(5, 4, dropout=0.4)])
-def test_fused_projection_of_the_cells_equals_the_readable_one(make):
+def test_fast_projection_of_the_cells_equals_the_readable_one(make):
+    """The projection each cell's kernel computes (per-gate product, layer norm after it) = the cell's own."""
     layer = make().double()
     cell = layer.cell
     x = torch.randn(7, 3, 5, dtype=torch.float64, requires_grad=True)                  # (L, N, F)
     masks = cell.draw_masks(x[0], dropout=0.4, generator=torch.Generator().manual_seed(1))
-    fused, readable = cell.project_input(x, masks, fused=True), cell.project_input(x, masks)
+    fused, readable = kernel_for(cell).project(cell, x, masks), cell.project_input(x, masks)
     assert fused.shape == readable.shape == (7, 3, len(cell.gates), 4)
     assert_close(fused, readable, what="xp")
     d = torch.randn_like(readable)
