@@ -270,3 +270,12 @@ def test_kernels_take_any_strides_and_never_write_to_their_inputs(steps, gen):
         assert torch.equal(out_dense, out_strided), name
         assert torch.equal(g_dense, g_strided), name
         assert torch.equal(strided.detach(), before), name
+
+
+def test_every_cell_docstring_names_its_fast_twin():
+    """A reader of a cell's equations learns where the code a layer runs lives."""
+    for cell, kernels in KERNELS.items():
+        for kernel in kernels:
+            path = kernel.function.__module__.replace(".", "/") + ".py"
+            assert path in " ".join(cell.__doc__.split()), (cell.__name__, path)
+            assert kernel.function.__name__ in cell.__doc__, (cell.__name__, kernel.function.__name__)

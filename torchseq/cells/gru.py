@@ -53,6 +53,10 @@ class GRUCell(RecurrentCell):
     ========  ==================  ==========================
 
     Trace entries (per step, (N, H)): r, z, n, h.
+
+    Fast twin: a layer runs torchseq/fast/gru.py (GRUResetBeforeFunction, GRUResetAfterFunction) -- the same
+    equations, backpropagation through time written out. This ``step`` runs inside
+    ``torchseq.use_reference_path()``, for subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """
 
     gates = ("r", "z", "n")

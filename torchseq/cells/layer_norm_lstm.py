@@ -44,8 +44,14 @@ class LayerNormLSTMCell(RecurrentCell):
     beta_c    ln_c_bias         (H,)
     ========  ================  ==========================
 
-    Args: as :class:`LSTMCell`, plus ``layer_norm_eps`` (default 1e-5, torch.nn.LayerNorm's and haste's).
+    Args: as :class:`LSTMCell`, plus ``layer_norm_eps`` (default 1e-5, torch.nn.LayerNorm's and haste's; the
+    SimpleRNN's layer norm keeps Keras' 1e-3, the book's). Its three norms are named by what they normalise
+    (``ln_ih_``, ``ln_hh_``, ``ln_c_``); the SimpleRNN's single norm is ``ln_weight``/``ln_bias``.
     State (h, c). Trace entries (per step, (N, H)): i, f, g, o, c, h.
+
+    Fast twin: a layer runs torchseq/fast/layer_norm_lstm.py (LayerNormLSTMFunction) -- the same equations,
+    backpropagation through time written out. This ``step`` runs inside ``torchseq.use_reference_path()``, for
+    subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """
 
     gates = ("i", "f", "g", "o")

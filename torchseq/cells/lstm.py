@@ -51,6 +51,10 @@ class LSTMCell(RecurrentCell):
         init: ``"keras"`` (default) or ``"torch"``, see :mod:`torchseq.cells.init`.
 
     State: the tuple (h, c), each (N, H). Trace entries (per step, (N, H)): i, f, g, o, c, h.
+
+    Fast twin: a layer runs torchseq/fast/lstm.py (LSTMFunction) -- the same equations, backpropagation through
+    time written out. This ``step`` runs inside ``torchseq.use_reference_path()``, for subclasses and once
+    patched; ``torchseq.explain(layer)`` says which.
     """
 
     gates = ("i", "f", "g", "o")

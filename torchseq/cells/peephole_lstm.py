@@ -30,6 +30,10 @@ class PeepholeLSTMCell(RecurrentCell):
     options) plus ``weight_ci``, ``weight_cf``, ``weight_co`` (H,) each. With the three peephole weights
     at zero the cell is exactly :class:`LSTMCell`.
     State (h, c). Trace entries (per step, (N, H)): i, f, g, o, c, h.
+
+    Fast twin: a layer runs torchseq/fast/peephole_lstm.py (PeepholeLSTMFunction) -- the same equations,
+    backpropagation through time written out. This ``step`` runs inside ``torchseq.use_reference_path()``, for
+    subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """
 
     gates = ("i", "f", "g", "o")

@@ -45,10 +45,16 @@ class SimpleRNNCell(RecurrentCell):
         input_size: F. hidden_size: H.
         activation: phi, ``"tanh"`` (default) or ``"relu"``.
         layer_norm: apply LN before phi, as the book's LNSimpleRNNCell.
-        layer_norm_eps: epsilon of LN; default 1e-3, Keras' LayerNormalization default that the book uses.
+        layer_norm_eps: epsilon of LN; default 1e-3, Keras' LayerNormalization default that the book uses
+            (:class:`LayerNormLSTMCell` defaults to 1e-5, torch.nn.LayerNorm's and haste's, the form it follows).
         init: ``"keras"`` (default) or ``"torch"``, see :mod:`torchseq.cells.init`.
 
     Trace entries (per step, (N, H)): ``a`` (the argument of phi) and ``h``.
+
+    Fast twin: a layer runs torchseq/fast/simple_rnn.py (SimpleRNNFunction; with layer norm
+    LayerNormSimpleRNNFunction in torchseq/fast/layer_norm_simple_rnn.py) -- the same equations,
+    backpropagation through time written out. This ``step`` runs inside ``torchseq.use_reference_path()``,
+    for subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """
 
     gates = ("h",)
