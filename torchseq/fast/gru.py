@@ -19,6 +19,34 @@ and for reset after dR_n = dn r, dr = dn R_n r(1-r); for reset before d(rh) = m_
 dr = d(rh) h_{t-1} r(1-r). Then dh_{t-1} = dL/dy_{t-1} + z dh_t + m W_h^T [dr, dz, dR_n]
 (reset before: + r d(rh), and W_h^T over the r, z block only). The gradient-independent factors are
 computed for all t before the reverse loop; the weight gradients are one product over all timesteps.
+computed for all t before the reverse loop; the weight gradients are one product over all timesteps.
+
+Buffers of the reset-after kernel (L steps each; "over" = the same memory under a new name):
+
+==========  ===========================================  ================================================
+buffer      forward                                      backward
+==========  ===========================================  ================================================
+work        blocks r, z: xp + b_h, then r, z; block n:   ``to_dr``, ``to_dz``, ``to_drec_n`` (factors per
+            R_n = W_hn (m h) + b_hn                      unit dh_t); then dL/dR_t, returned as dL/dxp (its
+            (L, N, 3H), or (L, 3, N, H) gate-major       n block rewritten to dL/dxp_n after dW_h)
+ns          n_t                                          ``diff`` h_{t-1} - n_t, ``to_r``, then ``dh_all``:
+                                                         dL/dy_t accumulating dL/dh_t
+hs          h_t, the output                              read: h_{t-1}
+(new)                                                    ``z_kept`` z_t; ``to_dn`` (1 - z) phi'
+==========  ===========================================  ================================================
+
+Buffers of the reset-before kernel:
+
+==========  ===========================================  ================================================
+buffer      forward                                      backward
+==========  ===========================================  ================================================
+a_rz        xp_rz; then r, z                             ``r`` (then m_n r), ``z``: read in the loop
+a_n         xp_n; then n_t                               h_{t-1} - n_t; then ``dh_all``: dL/dy_t, dL/dh_t
+rh          m_n r h_{t-1}, the candidate's product input read: dW_hn
+hs          h_t, the output                              read: h_{t-1}
+(new) d_xp                                               dr, dz, dn (factors, then gradients), returned
+(new)                                                    ``to_dr``: m_n h_{t-1} r(1-r)
+==========  ===========================================  ================================================
 """
 from __future__ import annotations
 
@@ -37,7 +65,7 @@ from .subnormal import flush_subnormals
 class GRUResetAfterFunction(torch.autograd.Function):
     """(xp (L, N, 3H), h0 (N, H), W_h (3H, H), b_h (3H,), mask (1|3, N, H) or None, relu) -> h_t for every t
     (L, N, H); ``relu``: the candidate's activation is relu instead of tanh. For D directions in one batch
-    (:func:`torchseq.fast.dispatch.run_fast_together`) W_h is (D, 3H, H) and b_h one row per sample, (N, 3H).
+    (:func:`torchseq.fast.dispatch.run_kernel`) W_h is (D, 3H, H) and b_h one row per sample, (N, 3H).
     With one mask per gate xp may come gate-first, (3, L, N, H) (:mod:`torchseq.fast.layout`).
 
     One working buffer holds the pre-activations: the r, z blocks start as xp + b_h and become r and z in
@@ -52,16 +80,16 @@ class GRUResetAfterFunction(torch.autograd.Function):
         product = product_for(weight, mask)
         work = _reset_after_start(xp, bias_hh, gate_major)                             # xp_rz + b_rz, b_n
         ns, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # n, h_t
-        WORK_RZ, Ns, Hs = gate_span(work, 2, 3, gate_major).unbind(0), ns.unbind(0), hs.unbind(0)
-        R, Z, REC_N = (block.unbind(0) for block in gate_blocks(work, 3, gate_major))
-        X_N = (xp[2] if xp.dim() == 4 else xp[..., 2 * H:]).unbind(0)                  # xp_n, L x (N, H)
+        rz_steps, n_steps, h_steps = gate_span(work, 2, 3, gate_major).unbind(0), ns.unbind(0), hs.unbind(0)
+        r_steps, z_steps, rec_n_steps = (block.unbind(0) for block in gate_blocks(work, 3, gate_major))
+        xn_steps = (xp[2] if xp.dim() == 4 else xp[..., 2 * H:]).unbind(0)             # xp_n, L x (N, H)
         h = h0
         for t in range(L):
             product.accumulate(work[t], h)                                             # + W_h (m h)
-            WORK_RZ[t].sigmoid_()                                                      # r, z
-            _phi_(torch.addcmul(X_N[t], R[t], REC_N[t], out=Ns[t]), relu)              # n = phi(xp_n + r R_n)
-            torch.lerp(Ns[t], h, Z[t], out=Hs[t])                                      # h_t = n + z (h - n)
-            h = Hs[t]
+            rz_steps[t].sigmoid_()                                                     # r, z
+            _phi_(torch.addcmul(xn_steps[t], r_steps[t], rec_n_steps[t], out=n_steps[t]), relu)  # n = phi(xp_n + r R_n)
+            torch.lerp(n_steps[t], h, z_steps[t], out=h_steps[t])                      # h_t = n + z (h - n)
+            h = h_steps[t]
         ctx.save_for_backward(work, ns, hs, h0, weight, mask)
         ctx.relu, ctx.bias_per_row, ctx.xp_gate_first = relu, bias_hh.dim() == 2, xp.dim() == 4
         return hs
@@ -80,23 +108,23 @@ class GRUResetAfterFunction(torch.autograd.Function):
         z_kept, to_dn = hs.new_empty(2, L, N, H).unbind(0)                             # z for the loop; dn_pre / dh_t
         z_kept.copy_(z)
         activation_backward(torch.neg(z, out=to_dn).add_(1), n, ctx.relu, to_dn)       # (1-z) phi'(.)
-        _previous_minus_(n, h0, hs)                                                    # n <- h_{t-1} - n
-        sigmoid_backward(n, z, out=z)                                                  # dz_pre / dh_t
-        torch.mul(to_dn, rec_n, out=n)                                                 # dn_pre R_n / dh_t
-        torch.mul(to_dn, r, out=rec_n)                                                 # dR_n / dh_t
-        sigmoid_backward(n, r, out=r)                                                  # dr_pre / dh_t
-        dh_all = n.copy_(d_hs)                                                         # dL/dy_t, then dL/dh_t
-        D_REC, DH, Z = work.unbind(0), dh_all.unbind(0), z_kept.unbind(0)
+        diff = _previous_minus_(n, h0, hs)                                             # over n: h_{t-1} - n
+        sigmoid_backward(diff, z, out=z)                                               # over z: to_dz = dz_pre / dh_t
+        to_r = torch.mul(to_dn, rec_n, out=diff)                                       # dn_pre R_n / dh_t
+        torch.mul(to_dn, r, out=rec_n)                                                 # over R_n: dR_n / dh_t
+        sigmoid_backward(to_r, r, out=r)                                               # over r: to_dr = dr_pre / dh_t
+        dh_all = to_r.copy_(d_hs)                                                      # dL/dy_t, then dL/dh_t
+        d_rec_steps, dh_steps, z_steps = work.unbind(0), dh_all.unbind(0), z_kept.unbind(0)   # work: factors -> dL/dR
         if gate_major:
-            D_REC3, gate_axis = D_REC, 0                                               # L x (3, N, H)
+            d_rec3_steps, gate_axis = d_rec_steps, 0                                 # L x (3, N, H)
         else:
-            D_REC3, gate_axis = work.view(L, N, 3, H).unbind(0), 1                     # L x (N, 3, H)
+            d_rec3_steps, gate_axis = work.view(L, N, 3, H).unbind(0), 1              # L x (N, 3, H)
         for t in range(L - 1, -1, -1):
-            dh = DH[t]
+            dh = dh_steps[t]
             if t < L - 1:
-                product.accumulate_back(dh, D_REC[t + 1]).addcmul_(DH[t + 1], Z[t + 1])
-            D_REC3[t].mul_(dh.unsqueeze(gate_axis))                                    # dr, dz, dR_n at step t
-        d_h0 = product.back(D_REC[0]).addcmul_(DH[0], Z[0])
+                product.accumulate_back(dh, d_rec_steps[t + 1]).addcmul_(dh_steps[t + 1], z_steps[t + 1])
+            d_rec3_steps[t].mul_(dh.unsqueeze(gate_axis))                             # dr, dz, dR_n at step t
+        d_h0 = product.back(d_rec_steps[0]).addcmul_(dh_steps[0], z_steps[0])
         d_rec = gate_first(work) if gate_major else work                               # dL/dR, (3, L, N, H) | (L, N, 3H)
         if ctx.bias_per_row:
             d_bias = d_rec.sum(0)                                                      # (N, 3H)
@@ -129,16 +157,16 @@ class GRUResetBeforeFunction(torch.autograd.Function):
         a_n = fresh(xp[2] if first else xp[..., 2 * H:])                              # (L, N, H): xp_n, then n
         rh, hs = xp.new_empty(L, N, H), xp.new_empty(L, N, H)                          # m_n r h_{t-1}, h_t
         hm = None if mask is None else torch.empty_like(mask)                          # (3 | 1, N, H): m * h_{t-1}
-        A_rz, A_n, RH, Hs = a_rz.unbind(0), a_n.unbind(0), rh.unbind(0), hs.unbind(0)
-        R, Z = (block.unbind(0) for block in gate_blocks(a_rz, 2, gate_major))
+        arz_steps, an_steps, rh_steps, h_steps = a_rz.unbind(0), a_n.unbind(0), rh.unbind(0), hs.unbind(0)
+        r_steps, z_steps = (block.unbind(0) for block in gate_blocks(a_rz, 2, gate_major))
         h = h0
         for t in range(L):
             masked = h if mask is None else torch.mul(h, mask, out=hm)                 # m * h_{t-1}, every row
-            p_rz.accumulate_masked(A_rz[t], _rz_rows(masked, gate_major)).sigmoid_()   # r, z
-            torch.mul(R[t], _n_row(masked), out=RH[t])                                 # m_n r h_{t-1}
-            _phi_(p_n.accumulate_masked(A_n[t], RH[t]), relu)                          # n
-            torch.lerp(A_n[t], h, Z[t], out=Hs[t])                                    # h_t = n + z (h - n)
-            h = Hs[t]
+            p_rz.accumulate_masked(arz_steps[t], _rz_rows(masked, gate_major)).sigmoid_()  # r, z
+            torch.mul(r_steps[t], _n_row(masked), out=rh_steps[t])                     # m_n r h_{t-1}
+            _phi_(p_n.accumulate_masked(an_steps[t], rh_steps[t]), relu)               # n
+            torch.lerp(an_steps[t], h, z_steps[t], out=h_steps[t])                    # h_t = n + z (h - n)
+            h = h_steps[t]
         ctx.save_for_backward(a_rz, a_n, rh, hs, h0, weight, mask)
         ctx.relu, ctx.xp_gate_first = relu, first
         return hs
@@ -167,20 +195,22 @@ class GRUResetBeforeFunction(torch.autograd.Function):
             to_dr.mul_(m_n)
             r.mul_(m_n)                                                                # m_n r: d(m_n r h) / dh
         dh_all = n.copy_(d_hs)                                                         # dL/dy_t, then dL/dh_t
-        DR, DH, TO_DR, R, Z = dr.unbind(0), dh_all.unbind(0), to_dr.unbind(0), r.unbind(0), z.unbind(0)
-        D_N, DZ = d_n.unbind(0), dz.unbind(0)
-        D_ZN = d_xp[1:].unbind(1) if gate_major else None                              # gate-first: L x (2, N, H), dz, dn
-        D_RZ = d_rz.unbind(1 if gate_major else 0)                                     # L x (2, N, H) or (N, 2H)
-        dh = DH[L - 1]                                                                 # dL/dh_t, t = L-1
+        dr_steps, dh_steps, to_dr_steps = dr.unbind(0), dh_all.unbind(0), to_dr.unbind(0)            # L x (N, H) each
+        r_steps, z_steps = r.unbind(0), z.unbind(0)
+        dn_steps, dz_steps = d_n.unbind(0), dz.unbind(0)
+        dzn_steps = d_xp[1:].unbind(1) if gate_major else None                         # gate-first: L x (2, N, H), dz, dn
+        drz_steps = d_rz.unbind(1 if gate_major else 0)                                # L x (2, N, H) or (N, 2H)
+        dh = dh_steps[L - 1]                                                           # dL/dh_t, t = L-1
         for t in range(L - 1, -1, -1):
             if gate_major:
-                D_ZN[t].mul_(dh)                                                       # dz_pre, dn_pre in one call
+                dzn_steps[t].mul_(dh)                                                  # dz_pre, dn_pre in one call
             else:
-                DZ[t].mul_(dh), D_N[t].mul_(dh)                                        # (a strided pair is slower)
-            d_rh = p_n.back(D_N[t])                                                    # dL/d(m_n r h_{t-1})
-            torch.mul(d_rh, TO_DR[t], out=DR[t])                                       # dr_pre
-            back = p_rz.accumulate_back(DH[t - 1], D_RZ[t]) if t else p_rz.back(D_RZ[t])   # + m W_rz^T [dr, dz]
-            dh = back.addcmul_(dh, Z[t]).addcmul_(d_rh, R[t])                          # dL/dh_{t-1}
+                dz_steps[t].mul_(dh), dn_steps[t].mul_(dh)                             # (a strided pair is slower)
+            d_rh = p_n.back(dn_steps[t])                                               # dL/d(m_n r h_{t-1})
+            torch.mul(d_rh, to_dr_steps[t], out=dr_steps[t])                           # dr_pre
+            back = (p_rz.accumulate_back(dh_steps[t - 1], drz_steps[t]) if t             # + m W_rz^T [dr, dz]
+                    else p_rz.back(drz_steps[t]))
+            dh = back.addcmul_(dh, z_steps[t]).addcmul_(d_rh, r_steps[t])              # dL/dh_{t-1}
         d_weight = torch.cat([recurrent_weight_grad(p_rz, d_rz, h0, hs),                # (.., 2H, H)
                               p_n.weight_grad(d_n, rh)], dim=-2)                       # + (.., H, H)
         d_xp = like_xp(d_xp, ctx.xp_gate_first) if gate_major else d_xp

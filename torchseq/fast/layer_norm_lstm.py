@@ -20,6 +20,20 @@ Backward, t = L-1 .. 0 (LN's input gradient from :mod:`torchseq.fast.layer_norm`
 The factors that do not depend on the incoming gradient are computed for all t before the loop; after
 it, dW_h = sum_t dr_t^T (m h_{t-1}) is one product, and the gains and shift of both norms one reduction
 each over all timesteps. dxp = da.
+
+Buffers (L steps each; "over" = the same memory under a new name):
+
+============  ==========================================  ===================================================
+buffer        forward                                     backward
+============  ==========================================  ===================================================
+acts          xp_t; then a_t; then i, f, o (g's slot a_g)  ``da``: the factors; then dL/da_t = dL/dxp
+rec           r_t = W_h (m h_{t-1}), before its norm      read by LN_h's input gradient and its gain's
+g_all         g_t                                         ``to_dc_hat``: o (1 - tanh^2 c-hat_t)
+cs            c_t                                         read (c_{t-1}, LN_c's gradients)
+tanh_c_hats   tanh(LN_c(c_t))                             ``f``: the forget gate f_t
+hs            h_t, the output                             read: h_{t-1} for dW_h
+(new)                                                     ``dh_all`` dL/dy_t accumulating dL/dh_t; ``d_c_hat``
+============  ==========================================  ===================================================
 """
 from __future__ import annotations
 
@@ -49,25 +63,26 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         acts = fresh(xp)                                                               # (L, N, 4H): xp_t, then gates
         rec = torch.empty_like(acts)                                                   # (L, N, 4H): r_t = W_h (m h)
         g_all, cs, tanh_c_hats, hs = (xp.new_empty(L, N, H) for _ in range(4))         # (L, N, H) each
-        A, REC = acts.unbind(0), rec.unbind(0)
-        A_g = acts[..., 2 * H:3 * H].unbind(0)
-        I, F, O = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))          # L x (N, H) each
-        G, C, TC_hat, Hs = g_all.unbind(0), cs.unbind(0), tanh_c_hats.unbind(0), hs.unbind(0)
+        a_steps, r_steps = acts.unbind(0), rec.unbind(0)
+        ag_steps = acts[..., 2 * H:3 * H].unbind(0)
+        i_steps, f_steps, o_steps = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))  # L x (N, H) each
+        g_steps, c_steps, h_steps = g_all.unbind(0), cs.unbind(0), hs.unbind(0)
+        tanh_c_hat_steps = tanh_c_hats.unbind(0)
         stats_h, stats_c = [], []                                                      # L x (mean, rstd), (N, 1) each
         h, c = h0, c0
         for t in range(L):
-            product.write(REC[t], h)                                                   # r_t = W_h (m h)
-            r_norm, *stats = layer_norm(REC[t], gain_h, None, eps)                     # gamma_h r-hat
+            product.write(r_steps[t], h)                                               # r_t = W_h (m h)
+            r_norm, *stats = layer_norm(r_steps[t], gain_h, None, eps)                 # gamma_h r-hat
             stats_h.append(stats)
-            A[t].add_(r_norm)                                                          # a_t = xp_t + LN_h(r_t)
-            torch.tanh(A_g[t], out=G[t])                                               # g, kept apart
-            A[t].sigmoid_()                                                            # i, f, o (g's slot unused)
-            torch.mul(F[t], c, out=C[t]).addcmul_(I[t], G[t])                          # c_t = f c + i g
-            c_norm, *stats = layer_norm(C[t], gain_c, bias_c, eps)                     # LN_c(c_t)
+            a_steps[t].add_(r_norm)                                                    # a_t = xp_t + LN_h(r_t)
+            torch.tanh(ag_steps[t], out=g_steps[t])                                    # g, kept apart
+            a_steps[t].sigmoid_()                                                      # i, f, o (g's slot unused)
+            torch.mul(f_steps[t], c, out=c_steps[t]).addcmul_(i_steps[t], g_steps[t])  # c_t = f c + i g
+            c_norm, *stats = layer_norm(c_steps[t], gain_c, bias_c, eps)               # LN_c(c_t)
             stats_c.append(stats)
-            torch.tanh(c_norm, out=TC_hat[t])                                          # kept for the backward
-            torch.mul(O[t], TC_hat[t], out=Hs[t])                                      # h_t = o tanh(LN_c(c_t))
-            h, c = Hs[t], C[t]
+            torch.tanh(c_norm, out=tanh_c_hat_steps[t])                                # kept for the backward
+            torch.mul(o_steps[t], tanh_c_hat_steps[t], out=h_steps[t])                 # h_t = o tanh(LN_c(c_t))
+            h, c = h_steps[t], c_steps[t]
         mean_h, rstd_h = (torch.stack(s) for s in zip(*stats_h))                       # (L, N, 1) each
         mean_c, rstd_c = (torch.stack(s) for s in zip(*stats_c))
         c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
@@ -88,34 +103,34 @@ class LayerNormLSTMFunction(torch.autograd.Function):
         da, to_dc_hat, f = gate_factors_(acts, g, tanh_c_hat, c0, cs)                  # (L, N, 4H), becomes dL/da
         da_o = da[..., 3 * H:]
         dh_all = None if d_hs is None else torch.empty_like(cs).copy_(d_hs)            # dL/dy_t, to become dL/dh_t
-        DH = [None] * L if dh_all is None else dh_all.unbind(0)                        # L x (N, H)
+        dh_steps = [None] * L if dh_all is None else dh_all.unbind(0)                  # L x (N, H)
         d_c_steps = None
         if last is not None and d_c_last is not None:                                  # dL/dc_last, at each one's step
             d_c_steps = torch.zeros_like(cs)
             d_c_steps[last, torch.arange(N, device=cs.device)] = d_c_last
         d_c_hat = torch.empty_like(cs)                                                 # dL/dLN_c(c_t)
-        DR = [None] * L                                                                # dL/dr_t, (N, 4H) each
-        DA, DC_hat = da.unbind(0), d_c_hat.unbind(0)
-        DA_cell = da.view(L, N, 4, H)[:, :, :3].unbind(0)                              # L x (N, 3, H): i, f, g
-        DA_o, TO_DC_hat, Fg = da_o.unbind(0), to_dc_hat.unbind(0), f.unbind(0)
+        dr_steps = [None] * L                                                          # dL/dr_t, (N, 4H) each
+        da_steps, dc_hat_steps = da.unbind(0), d_c_hat.unbind(0)
+        da_cell_steps = da.view(L, N, 4, H)[:, :, :3].unbind(0)                        # L x (N, 3, H): i, f, g
+        da_o_steps, to_dc_hat_steps, f_steps = da_o.unbind(0), to_dc_hat.unbind(0), f.unbind(0)
         carry = None                                                                   # dL/dc_{t+1}
         for t in range(L - 1, -1, -1):
-            dh = dh_step(product, DH[t], DR[t + 1] if t < L - 1 else None, cs[0])      # dL/dh_t, in place
-            torch.mul(dh, TO_DC_hat[t], out=DC_hat[t])                                 # dL/dc-hat_t
-            dc = layer_norm_input_grad(DC_hat[t], cs[t], mean_c[t], rstd_c[t], gain_c)   # dL/dc_t through h_t
+            dh = dh_step(product, dh_steps[t], dr_steps[t + 1] if t < L - 1 else None, cs[0])  # dL/dh_t, in place
+            torch.mul(dh, to_dc_hat_steps[t], out=dc_hat_steps[t])                     # dL/dc-hat_t
+            dc = layer_norm_input_grad(dc_hat_steps[t], cs[t], mean_c[t], rstd_c[t], gain_c)  # dL/dc_t through h_t
             if carry is not None:
-                dc.addcmul_(carry, Fg[t + 1])                                          # + through c_{t+1}
+                dc.addcmul_(carry, f_steps[t + 1])                                     # + through c_{t+1}
             elif last is None and d_c_last is not None:
                 dc.add_(d_c_last)                                                      # enters at the final step
             if d_c_steps is not None:
                 dc.add_(d_c_steps[t])
-            DA_cell[t].mul_(dc.unsqueeze(1))                                           # da_i, da_f, da_g
-            DA_o[t].mul_(dh)                                                           # da_o
-            DR[t] = layer_norm_input_grad(DA[t], rec[t], mean_h[t], rstd_h[t], gain_h)   # dL/dr_t
+            da_cell_steps[t].mul_(dc.unsqueeze(1))                                     # da_i, da_f, da_g
+            da_o_steps[t].mul_(dh)                                                     # da_o
+            dr_steps[t] = layer_norm_input_grad(da_steps[t], rec[t], mean_h[t], rstd_h[t], gain_h)  # dL/dr_t
             carry = dc
-        d_h0 = product.back(DR[0])                                                     # (N, H)
-        d_c0 = carry * Fg[0]
-        d_weight = recurrent_weight_grad(product, torch.stack(DR), h0, hs)             # (4H, H)
+        d_h0 = product.back(dr_steps[0])                                               # (N, H)
+        d_c0 = carry * f_steps[0]
+        d_weight = recurrent_weight_grad(product, torch.stack(dr_steps), h0, hs)       # (4H, H)
         d_gain_h, _ = layer_norm_param_grads(da, rec, mean_h, rstd_h, gain_h, None)
         d_gain_c, d_bias_c = layer_norm_param_grads(d_c_hat, cs, mean_c, rstd_c, gain_c, bias_c)
         return da, d_h0, d_c0, d_weight, d_gain_h, d_gain_c, d_bias_c, None, None, None

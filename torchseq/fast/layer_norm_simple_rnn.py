@@ -8,6 +8,19 @@ Forward, xp_t = W_x x_t + b for all t before the loop:
 Backward, t = L-1 .. 0: dy_t = dh_t phi'(h_t) (read off h_t), da_t = LN's input gradient of dy_t
 (:mod:`torchseq.fast.layer_norm`), dh_{t-1} = dL/dy_{t-1} + m W_h^T da_t. After the loop, dW_h, d gamma and
 d beta each as one reduction over all timesteps.
+d beta each as one reduction over all timesteps.
+
+Buffers (L steps each):
+
+==========  ==================================  ===========================================
+buffer      forward                             backward
+==========  ==================================  ===========================================
+pre         xp_t; then a_t                      read by LN's input and parameter gradients
+hs          h_t, the output                     read: phi' from h_t, h_{t-1} for dW_h
+(new) dy                                        dL/dLN(a_t)
+(new) da                                        dL/da_t = dL/dxp, returned
+(new)                                           ``dh_all``: dL/dy_t, accumulating dL/dh_t
+==========  ==================================  ===========================================
 """
 from __future__ import annotations
 
@@ -31,13 +44,13 @@ class LayerNormSimpleRNNFunction(torch.autograd.Function):
         product = MaskedProduct(weight, mask)
         pre = fresh(xp)                                                                # (L, N, H): xp_t, then a_t
         hs = torch.empty_like(xp)                                                      # (L, N, H)
-        A, Hs = pre.unbind(0), hs.unbind(0)
+        a_steps, h_steps = pre.unbind(0), hs.unbind(0)
         means, rstds = [], []
         h = h0
         for t in range(xp.shape[0]):
-            product.accumulate(A[t], h)                                                # a_t = xp_t + W_h (m h)
-            y, mean, rstd = layer_norm(A[t], gain, bias, eps)                          # LN(a_t), (N, 1) stats
-            h = torch.clamp(y, min=0, out=Hs[t]) if relu else torch.tanh(y, out=Hs[t])   # h_t = phi(LN(a_t))
+            product.accumulate(a_steps[t], h)                                          # a_t = xp_t + W_h (m h)
+            y, mean, rstd = layer_norm(a_steps[t], gain, bias, eps)                    # LN(a_t), (N, 1) stats
+            h = torch.clamp(y, min=0, out=h_steps[t]) if relu else torch.tanh(y, out=h_steps[t])  # h_t = phi(LN(a_t))
             means.append(mean)
             rstds.append(rstd)
         ctx.relu = relu
@@ -53,13 +66,14 @@ class LayerNormSimpleRNNFunction(torch.autograd.Function):
         dy = torch.empty_like(hs)                                                      # dL/dLN(a_t)
         da = torch.empty_like(hs)                                                      # dL/da_t
         dh_all = fresh(d_hs)                                                           # dL/dy_t, then dL/dh_t
-        DY, DA, DH, Hs, A = dy.unbind(0), da.unbind(0), dh_all.unbind(0), hs.unbind(0), pre.unbind(0)
+        dy_steps, da_steps, dh_steps = dy.unbind(0), da.unbind(0), dh_all.unbind(0)          # L x (N, H) each
+        h_steps, a_steps = hs.unbind(0), pre.unbind(0)
         L = hs.shape[0]
-        dh = DH[L - 1]
+        dh = dh_steps[L - 1]
         for t in range(L - 1, -1, -1):
-            activation_backward(dh, Hs[t], ctx.relu, out=DY[t])                        # dh phi'(a_t)
-            DA[t].copy_(layer_norm_input_grad(DY[t], A[t], means[t], rstds[t], gain))
-            dh = product.accumulate_back(DH[t - 1], DA[t]) if t else product.back(DA[t])   # dL/dh_{t-1}
+            activation_backward(dh, h_steps[t], ctx.relu, out=dy_steps[t])             # dh phi'(a_t)
+            da_steps[t].copy_(layer_norm_input_grad(dy_steps[t], a_steps[t], means[t], rstds[t], gain))
+            dh = product.accumulate_back(dh_steps[t - 1], da_steps[t]) if t else product.back(da_steps[t])  # dL/dh_{t-1}
         d_gain, d_bias = layer_norm_param_grads(dy, pre, means, rstds, gain, bias)
         return da, dh, recurrent_weight_grad(product, da, h0, hs), d_gain, d_bias, None, None, None
 

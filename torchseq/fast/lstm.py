@@ -25,6 +25,21 @@ organisation of cuDNN's and haste's LSTM backward. The factors are written over 
 (the gates become dL/da, g becomes dh/dc, tanh c_t keeps f, and c_t's buffer, once read, takes dL/dy_t and
 accumulates dL/dh_t in place, one in-place product per step) when this backward is their last use
 (:mod:`torchseq.fast.workspace`), so the backward allocates nothing the size of the sequence.
+
+Buffers (L steps each; "over" = the same memory under a new name):
+
+==========  ============================================  =====================================================
+buffer      forward                                       backward
+==========  ============================================  =====================================================
+acts        xp_t; then a_t; then i, f, o (g's slot a_g)   ``da``: the factors d a / d c_t (i, f, g), d a_o / d h_t;
+            (L, N, 4H), or (L, 4, N, H) gate-major        then dL/da_t = dL/dxp, returned
+g_all       g_t                                           ``to_dc``: o (1 - tanh^2 c_t) = dh_t / dc_t
+cs          c_t                                           read (c_{t-1}); then ``dh_all``: dL/dy_t, accumulating dL/dh_t
+tanh_cs     tanh c_t                                      ``f``: the forget gate f_t = dc_t / dc_{t-1}
+hs          h_t, the output                               read: h_{t-1} for dW_h
+==========  ============================================  =====================================================
+
+Per-step views are named ``<symbol>_steps`` (``i_steps[t]`` is i at step t).
 """
 from __future__ import annotations
 
@@ -57,17 +72,18 @@ class LSTMFunction(torch.autograd.Function):
         product = product_for(weight, mask)
         acts = arrange(xp, 4, gate_major)                                              # xp_t, then gates
         g_all, cs, tanh_cs, hs = (xp.new_empty(L, N, H) for _ in range(4))             # (L, N, H) each
-        A = acts.unbind(0)                                                             # L x (N, 4H) or (4, N, H)
-        I, F, A_g, O = (block.unbind(0) for block in gate_blocks(acts, 4, gate_major))  # L x (N, H) each
-        G, C, TC, Hs = g_all.unbind(0), cs.unbind(0), tanh_cs.unbind(0), hs.unbind(0)
+        a_steps = acts.unbind(0)                                                       # L x (N, 4H) or (4, N, H)
+        i_steps, f_steps, ag_steps, o_steps = (block.unbind(0)                          # L x (N, H) each
+                                               for block in gate_blocks(acts, 4, gate_major))
+        g_steps, c_steps, tanh_c_steps, h_steps = g_all.unbind(0), cs.unbind(0), tanh_cs.unbind(0), hs.unbind(0)
         h, c = h0, c0
         for t in range(L):
-            product.accumulate(A[t], h)                                                # a_t = xp_t + W_h (m h)
-            torch.tanh(A_g[t], out=G[t])                                               # g, kept apart
-            A[t].sigmoid_()                                                            # i, f, o (g's slot unused)
-            torch.mul(F[t], c, out=C[t]).addcmul_(I[t], G[t])                          # c_t = f c + i g
-            torch.mul(O[t], torch.tanh(C[t], out=TC[t]), out=Hs[t])                    # h_t = o tanh(c_t)
-            h, c = Hs[t], C[t]
+            product.accumulate(a_steps[t], h)                                          # a_t = xp_t + W_h (m h)
+            torch.tanh(ag_steps[t], out=g_steps[t])                                    # g, kept apart
+            a_steps[t].sigmoid_()                                                      # i, f, o (g's slot unused)
+            torch.mul(f_steps[t], c, out=c_steps[t]).addcmul_(i_steps[t], g_steps[t])  # c_t = f c + i g
+            torch.mul(o_steps[t], torch.tanh(c_steps[t], out=tanh_c_steps[t]), out=h_steps[t])  # h_t = o tanh(c_t)
+            h, c = h_steps[t], c_steps[t]
         c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
         ctx.save_for_backward(acts, g_all, cs, tanh_cs, hs, h0, c0, weight, mask, last)
         ctx.xp_gate_first = xp.dim() == 4
@@ -135,29 +151,29 @@ def backward_through_time(product: MaskedProduct | GateMajorProduct, da: torch.T
     final step, (N,)) or at L-1 when ``last`` is None.
     """
     L, N, H = to_dc.shape
-    DA, TO_DC, CF = da.unbind(0), to_dc.unbind(0), carry_factor.unbind(0)
-    DH = [None] * L if d_hs is None else d_hs.unbind(0)                                # L x (N, H): dL/dy_t
+    da_steps, to_dc_steps, carry_steps = da.unbind(0), to_dc.unbind(0), carry_factor.unbind(0)
+    dh_steps = [None] * L if d_hs is None else d_hs.unbind(0)                          # L x (N, H): dL/dy_t
     if gate_major:
-        DA_cell, gate_axis = da[:, :3].unbind(0), 0                                    # L x (3, N, H): i, f, g
+        da_cell_steps, gate_axis = da[:, :3].unbind(0), 0                              # L x (3, N, H): i, f, g
     else:
-        DA_cell, gate_axis = da.view(L, N, 4, H)[:, :, :3].unbind(0), 1                # L x (N, 3, H): i, f, g
-    DA_o = gate_blocks(da, 4, gate_major)[3].unbind(0)                                 # L x (N, H)
+        da_cell_steps, gate_axis = da.view(L, N, 4, H)[:, :, :3].unbind(0), 1          # L x (N, 3, H): i, f, g
+    da_o_steps = gate_blocks(da, 4, gate_major)[3].unbind(0)                           # L x (N, H)
     d_c_steps = None
     if last is not None and d_c_last is not None:                                      # dL/dc_last enters at its step
         d_c_steps = torch.zeros_like(to_dc)
         d_c_steps[last, torch.arange(N, device=da.device)] = d_c_last
     carry = None                                                                       # dL/dc_{t+1}
     for t in range(L - 1, -1, -1):
-        dh = dh_step(product, DH[t], DA[t + 1] if t < L - 1 else None, to_dc[0])       # dL/dh_t
-        dc = dh * TO_DC[t]                                                             # dL/dc_t
+        dh = dh_step(product, dh_steps[t], da_steps[t + 1] if t < L - 1 else None, to_dc[0])  # dL/dh_t
+        dc = dh * to_dc_steps[t]                                                       # dL/dc_t
         if t < L - 1:
-            dc.addcmul_(carry, CF[t + 1])
+            dc.addcmul_(carry, carry_steps[t + 1])
         elif last is None and d_c_last is not None:
             dc.add_(d_c_last)
         if d_c_steps is not None:
             dc.add_(d_c_steps[t])
-        DA_cell[t].mul_(dc.unsqueeze(gate_axis))                                       # da_i, da_f, da_g
-        DA_o[t].mul_(dh)                                                               # da_o
+        da_cell_steps[t].mul_(dc.unsqueeze(gate_axis))                                 # da_i, da_f, da_g
+        da_o_steps[t].mul_(dh)                                                         # da_o
         carry = dc
     return carry
 

@@ -19,6 +19,19 @@ at once:
 
 and the peephole weights' gradients after the loop: dw_ci = sum da_i c_{t-1}, dw_cf = sum da_f c_{t-1},
 dw_co = sum da_o c_t over t and the batch.
+
+Buffers (L steps each; "over" = the same memory under a new name):
+
+==========  ============================================  =====================================================
+buffer      forward                                       backward
+==========  ============================================  =====================================================
+acts        xp_t; then a_t; then i, f, o (g's slot a_g)   ``da``: the LSTM's factors; then dL/da_t = dL/dxp
+g_all       g_t                                           ``to_dc`` o (1 - tanh^2 c_t), then ``dh_dc``: + w_co da_o/dh
+cs          c_t                                           read (c_{t-1}, c_t)
+tanh_cs     tanh c_t                                      ``f``, then ``dc_dc``: f + w_ci da_i + w_cf da_f factors
+hs          h_t, the output                               read: h_{t-1} for dW_h
+(new)                                                     ``dh_all``: dL/dy_t, accumulating dL/dh_t
+==========  ============================================  =====================================================
 """
 from __future__ import annotations
 
@@ -47,20 +60,20 @@ class PeepholeLSTMFunction(torch.autograd.Function):
         w_if = torch.stack([w_ci, w_cf]).unsqueeze(0)                                  # (1, 2, H)
         acts = fresh(xp)                                                               # (L, N, 4H): xp_t, then gates
         g_all, cs, tanh_cs, hs = (xp.new_empty(L, N, H) for _ in range(4))             # (L, N, H) each
-        A = acts.unbind(0)                                                             # L x (N, 4H)
-        A_if = acts[..., :2 * H].unflatten(-1, (2, H)).unbind(0)                       # L x (N, 2, H): i, f
-        A_g = acts[..., 2 * H:3 * H].unbind(0)
-        I, F, O = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))          # L x (N, H) each
-        G, C, TC, Hs = g_all.unbind(0), cs.unbind(0), tanh_cs.unbind(0), hs.unbind(0)
+        a_steps = acts.unbind(0)                                                       # L x (N, 4H)
+        aif_steps = acts[..., :2 * H].unflatten(-1, (2, H)).unbind(0)                  # L x (N, 2, H): i, f
+        ag_steps = acts[..., 2 * H:3 * H].unbind(0)
+        i_steps, f_steps, o_steps = (acts[..., k * H:(k + 1) * H].unbind(0) for k in (0, 1, 3))  # L x (N, H) each
+        g_steps, c_steps, tanh_c_steps, h_steps = g_all.unbind(0), cs.unbind(0), tanh_cs.unbind(0), hs.unbind(0)
         h, c = h0, c0
         for t in range(L):
-            product.accumulate(A[t], h)                                                # a_t = xp_t + W_h (m h)
-            torch.tanh(A_g[t], out=G[t])                                               # g
-            A_if[t].addcmul_(w_if, c.unsqueeze(1)).sigmoid_()                          # i, f see c_{t-1}
-            torch.mul(F[t], c, out=C[t]).addcmul_(I[t], G[t])                          # c_t = f c + i g
-            O[t].addcmul_(w_co, C[t]).sigmoid_()                                       # o sees c_t
-            torch.mul(O[t], torch.tanh(C[t], out=TC[t]), out=Hs[t])                    # h_t = o tanh(c_t)
-            h, c = Hs[t], C[t]
+            product.accumulate(a_steps[t], h)                                          # a_t = xp_t + W_h (m h)
+            torch.tanh(ag_steps[t], out=g_steps[t])                                    # g
+            aif_steps[t].addcmul_(w_if, c.unsqueeze(1)).sigmoid_()                     # i, f see c_{t-1}
+            torch.mul(f_steps[t], c, out=c_steps[t]).addcmul_(i_steps[t], g_steps[t])  # c_t = f c + i g
+            o_steps[t].addcmul_(w_co, c_steps[t]).sigmoid_()                           # o sees c_t
+            torch.mul(o_steps[t], torch.tanh(c_steps[t], out=tanh_c_steps[t]), out=h_steps[t])  # h_t = o tanh(c_t)
+            h, c = h_steps[t], c_steps[t]
         c_last = (cs[-1] if last is None else cs[last, torch.arange(N, device=xp.device)]).clone()
         ctx.save_for_backward(acts, g_all, cs, tanh_cs, hs, h0, c0, weight, w_ci, w_cf, w_co, mask, last)
         return hs, c_last
@@ -73,14 +86,14 @@ class PeepholeLSTMFunction(torch.autograd.Function):
         H = acts.shape[-1] // 4
         product = MaskedProduct(weight, mask)
         acts, g, tanh_cs = working(acts, g, tanh_cs)                                   # overwritten below
-        da, to_dc, carry_factor = gate_factors_(acts, g, tanh_cs, c0, cs)              # (L, N, 4H), becomes dL/da
+        da, to_dc, f = gate_factors_(acts, g, tanh_cs, c0, cs)                         # (L, N, 4H), becomes dL/da
         da_i, da_f, _, da_o = da.split(H, dim=-1)                                      # (L, N, H) each, factors yet
-        to_dc.addcmul_(w_co, da_o)                                                     # dh_t/dc_t, through o too
-        carry_factor.addcmul_(w_ci, da_i).addcmul_(w_cf, da_f)                         # dc_t/dc_{t-1}, through i, f
+        dh_dc = to_dc.addcmul_(w_co, da_o)                                             # dh_t/dc_t, through o too
+        dc_dc = f.addcmul_(w_ci, da_i).addcmul_(w_cf, da_f)                            # dc_t/dc_{t-1}, through i, f
         dh_all = None if d_hs is None else torch.empty_like(cs).copy_(d_hs)            # dL/dy_t, to become dL/dh_t
-        carry = backward_through_time(product, da, dh_all, to_dc, carry_factor, d_c_last, last)   # dL/dc_0
+        carry = backward_through_time(product, da, dh_all, dh_dc, dc_dc, d_c_last, last)   # dL/dc_0
         d_h0 = product.back(da[0])                                                     # (N, H)
-        d_c0 = carry * carry_factor[0]
+        d_c0 = carry * dc_dc[0]
         d_weight = recurrent_weight_grad(product, da, h0, hs)                          # (4H, H)
         d_w_ci = _sum_with_previous(da_i, c0, cs)                                      # (H,)
         d_w_cf = _sum_with_previous(da_f, c0, cs)

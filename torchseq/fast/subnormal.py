@@ -2,9 +2,7 @@
 
 Through a long sequence the gradient dL/dh_t shrinks step by step where it vanishes, and below the
 dtype's smallest normal number (1.2e-38 in float32) it becomes subnormal. x86 CPUs compute with subnormal
-operands tens of times slower: measured on this project's 2-CPU VM (2026-11-22, torch 2.13.0+cpu),
-an LSTM(128 -> 32) on (128, 500, 128) with the loss on the last step took 1.03 s forward and backward,
-of which ~1 s in the weight-gradient products over those subnormals, and 0.12 s with them flushed.
+operands tens of times slower (the measurements: docs/performance.md, "Denormals").
 
 So the fast path's backward runs with the CPU's flush-to-zero mode on (``torch.set_flush_denormal``:
 subnormal results and operands read as 0, as CUDA GPUs do by default for float32 under fast math),
