@@ -145,3 +145,9 @@ def test_command_line(tmp_path, monkeypatch, capsys):
     assert "--ticker only apply to stocks, not geron15" in capsys.readouterr().err
     assert main(["reproduce", "stocks", "--quick", "--start", "2013-03-01", "--out", str(tmp_path)]) == 2
     assert "pass --data too" in capsys.readouterr().err
+
+
+def test_every_reproduction_name_has_one_runner():
+    from torchseq.reproduce import NAMES
+    from torchseq.reproduce.command import RUNNERS, TITLES
+    assert tuple(RUNNERS) == NAMES and tuple(TITLES) == NAMES

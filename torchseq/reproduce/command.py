@@ -55,36 +55,48 @@ def _imdb_archive(args):
 
 def _run_experiment(args):
     """(results, settings, note) of the chosen reproduction."""
-    from .. import data as D
     unused = [f"--{name}" for name in ("ticker", "start", "end") if getattr(args, name) is not None]
     if unused and args.name != "stocks":
         raise ValueError(f"{', '.join(unused)} only apply to stocks, not {args.name}")
     if args.data is None and (args.start or args.end):
         raise ValueError("--start/--end select days of a price file: pass --data too")
     overrides = {"seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
-    if args.name == "geron15":
-        from . import geron15 as module
-        cfg = module.Geron15.quick_run(**overrides) if args.quick else module.Geron15(**overrides)
-        return module.run(cfg, args.only, args.device), cfg, ""
-    if args.name == "chollet-imdb":
-        from . import chollet_imdb as module
-        archive = _imdb_archive(args)
-        if archive is None and not args.quick:
-            raise FileNotFoundError("chollet-imdb needs the aclImdb archive: pass --data (aclImdb_v1.tar.gz or the "
-                                    f"aclImdb folder), set TORCHSEQ_IMDB, or place it at {CHECKOUT_ARCHIVE}")
-        reviews = D.load_imdb(archive) if archive else D.review_sample(400, 400)
-        note = f"data: {archive}" if archive else "data: generated stand-in (torchseq.data.review_sample), not IMDB"
-        cfg = module.CholletImdb.quick_run(**overrides) if args.quick else module.CholletImdb(**overrides)
-        return module.run(reviews, cfg, args.only, args.device), cfg, note
-    if args.name == "chollet-jena":
-        from . import chollet_jena as module
-        if args.quick and args.data is None:
-            table, note = D.jena_sample(8000), "data: generated stand-in (torchseq.data.jena_sample), not Jena"
-        else:
-            table = D.load_jena(args.data, check_rows=not args.quick) if args.data else D.load_jena()
-            note = f"data: {args.data or 'Jena (cache)'}"
-        cfg = module.CholletJena.quick_run(len(table), **overrides) if args.quick else module.CholletJena(**overrides)
-        return module.run(table, cfg, args.only, args.device), cfg, note
+    return RUNNERS[args.name](args, overrides)
+
+
+def _geron15(args, overrides):
+    from . import geron15 as module
+    cfg = module.Geron15.quick_run(**overrides) if args.quick else module.Geron15(**overrides)
+    return module.run(cfg, args.only, args.device), cfg, ""
+
+
+def _chollet_imdb(args, overrides):
+    from .. import data as D
+    from . import chollet_imdb as module
+    archive = _imdb_archive(args)
+    if archive is None and not args.quick:
+        raise FileNotFoundError("chollet-imdb needs the aclImdb archive: pass --data (aclImdb_v1.tar.gz or the "
+                                f"aclImdb folder), set TORCHSEQ_IMDB, or place it at {CHECKOUT_ARCHIVE}")
+    reviews = D.load_imdb(archive) if archive else D.review_sample(400, 400)
+    note = f"data: {archive}" if archive else "data: generated stand-in (torchseq.data.review_sample), not IMDB"
+    cfg = module.CholletImdb.quick_run(**overrides) if args.quick else module.CholletImdb(**overrides)
+    return module.run(reviews, cfg, args.only, args.device), cfg, note
+
+
+def _chollet_jena(args, overrides):
+    from .. import data as D
+    from . import chollet_jena as module
+    if args.quick and args.data is None:
+        table, note = D.jena_sample(8000), "data: generated stand-in (torchseq.data.jena_sample), not Jena"
+    else:
+        table = D.load_jena(args.data, check_rows=not args.quick) if args.data else D.load_jena()
+        note = f"data: {args.data or 'Jena (cache)'}"
+    cfg = module.CholletJena.quick_run(len(table), **overrides) if args.quick else module.CholletJena(**overrides)
+    return module.run(table, cfg, args.only, args.device), cfg, note
+
+
+def _stocks(args, overrides):
+    from .. import data as D
     from . import stocks as module
     if args.data is None and not args.quick:
         raise FileNotFoundError("stocks needs a daily-price CSV: pass --data (and --ticker when it holds several)")
@@ -97,6 +109,10 @@ def _run_experiment(args):
                                       f"{series.index[0]:%Y-%m-%d} to {series.index[-1]:%Y-%m-%d}, {len(series)} days"]))
     cfg = module.Stocks.quick_run(**overrides) if args.quick else module.Stocks(**overrides)
     return module.run(series, cfg, args.only, args.device), cfg, note
+
+
+# One runner per reproduction name: (args, overrides) -> (results, settings, note).
+RUNNERS = {"geron15": _geron15, "chollet-imdb": _chollet_imdb, "chollet-jena": _chollet_jena, "stocks": _stocks}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -71,7 +71,7 @@ class _Run:
         self.Ys, self.Ysv = sequence_targets(self.X10, self.Y10), sequence_targets(self.Xv10, self.Yv10)
         self.trained: Dict[str, torch.nn.Module] = {}
 
-    def fit(self, key: str, build, train: Tuple, valid: Tuple, sequence: bool = False, target_slice=None) -> Result:
+    def fit(self, key: str, build, train: Tuple, valid: Tuple, sequence: bool = False) -> Result:
         metrics = {"last_time_step_mse": last_time_step_mse} if sequence else {}
         trainer, history, seconds = train_model(
             build, TensorDataset(*train), TensorDataset(*valid), epochs=self.cfg.epochs, optimizer="adam",
@@ -82,7 +82,7 @@ class _Run:
         curve = [float(v) for v in history[column]]
         return Result(LABELS[key], "val last-step MSE" if sequence else "val MSE", curve[-1], PUBLISHED[key],
                       len(curve), seconds, self.device, curve=curve,
-                      extra={"best epoch": float(min(curve)), "epoch of best": float(curve.index(min(curve)) + 1)})
+                      extra={"best value": float(min(curve)), "best epoch": float(curve.index(min(curve)) + 1)})
 
     def row(self, key: str) -> Result:
         X, y, Xv, yv = self.X, self.y, self.Xv, self.yv
