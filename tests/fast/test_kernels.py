@@ -172,6 +172,10 @@ def test_a_patched_helper_of_the_equations_also_leaves_the_fast_path(monkeypatch
     monkeypatch.setattr(ts.GRUCell, "phi", lambda self, a: torch.relu(a))
     assert choose(ts.GRU(3, 4)) == (None, "GRUCell.phi was replaced")
     assert has_fast_path(ts.LSTMCell(3, 4))                                       # other cells unaffected
+    monkeypatch.setattr(ts.LSTMCell, "recurrent_product", ts.RecurrentCell.recurrent_product, raising=False)
+    assert choose(ts.LSTM(3, 4)) == (None, "LSTMCell.recurrent_product was replaced")   # a base's method, overridden
+    monkeypatch.undo()
+    assert has_fast_path(ts.LSTMCell(3, 4)) and has_fast_path(ts.GRUCell(3, 4))
 
 
 def test_explain_names_the_kernel_or_the_reason(monkeypatch):

@@ -72,18 +72,17 @@ def fast_path_enabled() -> bool:
     return not getattr(_switch, "reference", False)
 
 
-def _methods(cls: type) -> dict:
-    """Every method and property a readable cell class has from ``torchseq.cells`` (its own and its bases')."""
-    found = {}
-    for klass in reversed(cls.__mro__):
-        if klass.__module__.startswith("torchseq.cells"):
-            found.update((name, value) for name, value in vars(klass).items()
-                         if callable(value) or isinstance(value, property))
-    return found
+def _cell_classes(cls: type) -> dict:
+    """A copy of the namespace of every class of ``torchseq.cells`` in a cell class's MRO: its equations."""
+    return {klass: dict(vars(klass)) for klass in cls.__mro__ if klass.__module__.startswith("torchseq.cells")}
 
 
-# The equations each kernel was written from, as they stood when torchseq was imported.
-_ORIGINAL = {cls: _methods(cls) for cls in KERNELS}
+# The equations each kernel was written from, as they stood when torchseq was imported, and the names of their
+# methods (a method set on an instance takes the cell off its kernel too).
+_ORIGINAL = {cls: _cell_classes(cls) for cls in KERNELS}
+_METHOD_NAMES = {cls: frozenset(name for namespace in spaces.values() for name, value in namespace.items()
+                                if callable(value) or isinstance(value, property))
+                 for cls, spaces in _ORIGINAL.items()}
 
 
 def _equations_changed(cell) -> Optional[str]:
@@ -94,12 +93,15 @@ def _equations_changed(cell) -> Optional[str]:
         base = next((b.__name__ for b in cls.__mro__[1:] if b in _ORIGINAL), None)
         return (f"{cls.__name__} subclasses {base}; its step may differ" if base
                 else f"no fast kernel for {cls.__name__}")
-    patched = sorted(set(_ORIGINAL[cls]) & set(vars(cell)))
+    patched = sorted(_METHOD_NAMES[cls] & vars(cell).keys())
     if patched:
         return f"the cell's {patched[0]} was set on the instance"
-    now = _methods(cls)
-    changed = sorted(name for name, value in _ORIGINAL[cls].items() if now.get(name) is not value)
-    return f"{cls.__name__}.{changed[0]} was replaced" if changed else None
+    for klass, namespace in _ORIGINAL[cls].items():
+        now = vars(klass)
+        if now != namespace:                                                          # one C-level comparison
+            name = next(n for n in sorted(now.keys() | namespace.keys()) if now.get(n) is not namespace.get(n))
+            return f"{klass.__name__}.{name} was replaced"
+    return None
 
 
 def kernel_for(cell) -> Optional[Kernel]:

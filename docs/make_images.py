@@ -1,0 +1,83 @@
+"""Draw the pictures of the docs into docs/images/ with torchseq's own study tools.
+
+    python docs/make_images.py            # needs matplotlib (pip install -e ".[plots]")
+
+Every figure is computed here from seeded models and data, on the CPU, in a few seconds; rerun it after a
+change to the study tools or the cells and commit the PNGs.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import torch  # noqa: E402
+
+import torchseq as ts  # noqa: E402
+from torchseq import study  # noqa: E402
+
+IMAGES = Path(__file__).resolve().parent / "images"
+
+
+def sine_batch(n: int = 4, steps: int = 60) -> torch.Tensor:
+    """Sine waves of different phases, (N, L, 1)."""
+    t = torch.arange(steps, dtype=torch.float32)
+    phases = torch.linspace(0, math.pi, n).unsqueeze(1)
+    return torch.sin(0.2 * t + phases).unsqueeze(-1)
+
+
+def lstm_trace() -> None:
+    torch.manual_seed(0)
+    lstm = ts.LSTM(1, 16, return_sequences=True)
+    _, inner = ts.trace(lstm, sine_batch())
+    fig = study.plot_trace(inner, ["i", "f", "o", "c", "h"])
+    fig.suptitle("LSTM(1 -> 16), Keras initialisation, reading a sine wave: gates and states of sample 0", y=1.0)
+    fig.savefig(IMAGES / "lstm_trace.png", dpi=90, bbox_inches="tight")
+
+
+def gradient_norms() -> None:
+    torch.manual_seed(0)
+    x = torch.randn(16, 60, 1)
+    norms = {}
+    for rho in (0.5, 1.0):
+        layer = ts.SimpleRNN(1, 32)
+        with torch.no_grad():
+            w = layer.cell.weight_hh
+            w.mul_(rho / study.spectral_radius(layer.cell)["h"])                       # rescale to rho(W_h) = rho
+        norms[f"SimpleRNN, rho(W_h) = {rho}"] = study.gradient_norms(layer, x)
+    norms["LSTM (forget bias 1)"] = study.gradient_norms(ts.LSTM(1, 32), x)
+    norms["GRU (reset before)"] = study.gradient_norms(ts.GRU(1, 32), x)
+    fig = study.plot_gradient_norms(norms)
+    fig.axes[0].set_title("||dL/dh_t|| with the loss on the last output (untrained layers, 60 steps)")
+    fig.savefig(IMAGES / "gradient_norms.png", dpi=90, bbox_inches="tight")
+
+
+def receptive_field() -> None:
+    levels = study.receptive_field_map(ts.models.SimpleWaveNet(), 40, 1)
+    fig = study.plot_receptive_field(levels)
+    fig.savefig(IMAGES / "receptive_field.png", dpi=90, bbox_inches="tight")
+
+
+def dropout_masks() -> None:
+    torch.manual_seed(0)
+    x = torch.randn(2, 30, 4)
+    variational = ts.LSTM(4, 12, recurrent_dropout=0.5, generator=1)
+    naive = ts.LSTM(4, 12, recurrent_dropout=0.5, variational=False, generator=1)
+    fig = study.plot_masks({"variational": study.masks_over_time(variational, x),
+                            "per step": study.masks_over_time(naive, x)})
+    fig.suptitle("recurrent keep-masks of gate i, sample 0 (dark = dropped)", y=1.02)
+    fig.savefig(IMAGES / "dropout_masks.png", dpi=90, bbox_inches="tight")
+
+
+def main() -> None:
+    IMAGES.mkdir(exist_ok=True)
+    for draw in (lstm_trace, gradient_norms, receptive_field, dropout_masks):
+        draw()
+        print(f"drew {draw.__name__}")
+
+
+if __name__ == "__main__":
+    main()
