@@ -4,7 +4,7 @@ same halves run one loop after the other (the default on a CPU), and against tor
 
 Forward and backward timed separately after warm-up, round-robin over ``--repeats`` runs; medians and
 interquartile ranges; loss on the outputs at every step (``return_sequences``). Configurations: the four of
-issue 6 and the IMDB reader of Deep Learning with Python (T = 500, N = 128, C = 128, H = 32).
+the four standard configurations and the IMDB reader of Deep Learning with Python (T = 500, N = 128, C = 128, H = 32).
 
     python benchmarks/bidirectional_vs_torch.py            # all configurations
     python benchmarks/bidirectional_vs_torch.py --quick    # small shapes

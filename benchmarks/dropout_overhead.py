@@ -1,11 +1,11 @@
 """What variational dropout costs: a training step (forward + backward) of a torchseq layer with
 ``dropout`` and ``recurrent_dropout`` on, against the same layer with them off, in the same run.
 
-Keras turns its cuDNN kernel off as soon as recurrent_dropout > 0; torchseq's target (issue 3) is at
+Keras turns its cuDNN kernel off as soon as recurrent_dropout > 0; torchseq's target is at
 most 1.3x the step without dropout. Per-gate masks (the default) and one shared mask are both timed,
 the three variants in turn run by run (round-robin), so machine noise falls on all alike.
 
-    python benchmarks/dropout_overhead.py             # the four configurations of issue 6
+    python benchmarks/dropout_overhead.py             # the four standard configurations
     python benchmarks/dropout_overhead.py --quick     # small shapes
 """
 from __future__ import annotations

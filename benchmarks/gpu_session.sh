@@ -7,7 +7,7 @@
 # stages
 #   check       the machine and versions (env.txt), the CUDA tests (pytest -m cuda), the demo on the GPU's torch
 #   tests       the whole test suite on the machine's torch (another version than CI's), 8 processes
-#   bench       benchmarks/recurrent_vs_torch.py on cuda: cuDNN, bf16, CUDA graphs, peak memory (issue 6);
+#   bench       benchmarks/recurrent_vs_torch.py on cuda: cuDNN, bf16, CUDA graphs, peak memory;
 #               BENCH_ONLY="0 1" runs only those configurations (positions in its list) to split it over calls;
 #               BENCH_TF32=off|on makes cuDNN and the matrix products both strict float32 or both TF32
 #               (default: PyTorch's defaults, TF32 in cuDNN only)

@@ -9,7 +9,7 @@ CUDA graphs (:func:`torchseq.fast.cuda_graphed`, forward and backward replayed);
 against the plain LSTM; and the training step's memory -- the bytes autograd saves for backward (any
 device) and, on CUDA, the peak allocated memory. Results: JSON, a markdown table and a PNG of the ratios.
 
-    python benchmarks/recurrent_vs_torch.py            # the four configurations of issue 6
+    python benchmarks/recurrent_vs_torch.py            # the four standard configurations
     python benchmarks/recurrent_vs_torch.py --quick    # small shapes, under a minute on a CPU
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Naive per-step dropout against variational dropout in a recurrent forecaster (issue 3's experiment).
+"""Naive per-step dropout against variational dropout in a recurrent forecaster.
 
 The lectures' claim (Gal & Ghahramani 2016): a fresh dropout mask at every time step disrupts what the
 network carries through time; one mask per sequence, the same at every step, regularises without that
