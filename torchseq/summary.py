@@ -74,7 +74,7 @@ def _shape_text(output) -> str:
 
 def summary(model: nn.Module, input_shape: Sequence[int], dtype: Optional[torch.dtype] = None,
             batch_size: int = 2) -> Summary:
-    """Run ``model`` once on zeros of shape (batch_size, *input_shape) and tabulate its layers.
+    """Run ``model`` once on zeros of shape ``(batch_size, *input_shape)`` and tabulate its layers.
 
     Args:
         model: any nn.Module taking one tensor.

@@ -43,14 +43,14 @@ class GRUCell(RecurrentCell):
     those. torch.nn has only reset-after, because cuDNN computes W_h h_{t-1} for all three gates in one
     product before r_t is known.
 
-    ========  ==================  ==========================
-    symbol    parameter           shape
-    ========  ==================  ==========================
-    W_x*      weight_ih           (3H, F), row blocks r, z, n
-    W_h*      weight_hh           (3H, H), row blocks r, z, n
-    b_*       bias                (3H,), reset_after=False
-    b_x*,b_h* bias_ih, bias_hh    (3H,) each, reset_after=True
-    ========  ==================  ==========================
+    ==========  ==================  ==========================
+    symbol      parameter           shape
+    ==========  ==================  ==========================
+    W_x*        weight_ih           (3H, F), row blocks r, z, n
+    W_h*        weight_hh           (3H, H), row blocks r, z, n
+    b_*         bias                (3H,), reset_after=False
+    b_x*,b_h*   bias_ih, bias_hh    (3H,) each, reset_after=True
+    ==========  ==================  ==========================
 
     Trace entries (per step, (N, H)): r, z, n, h.
 

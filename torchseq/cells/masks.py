@@ -13,11 +13,14 @@ import torch
 class Masks:
     """Dropout noise for one forward call; every entry optional, values 0 or 1/(1-p) (inverted dropout).
 
-    input:      (G, N, F) one mask per gate (Gal's untied variant, Keras' implementation 1), or
-                (1, N, F) one mask shared by the gates -- multiplies x_t before W_x.
-    recurrent:  (G, N, H) or (1, N, H) -- multiplies h_{t-1} before W_h (never c_{t-1}).
-    weight_hh:  (G*H, H) the call's DropConnect copy W_h * M / (1-p) (Wan et al. 2013; AWD-LSTM's
-                WeightDrop), used in place of W_h at every step of the call.
+    input
+        (G, N, F) one mask per gate (Gal's untied variant, Keras' implementation 1), or (1, N, F) one mask
+        shared by the gates -- multiplies x_t before W_x.
+    recurrent
+        (G, N, H) or (1, N, H) -- multiplies h_{t-1} before W_h (never c_{t-1}).
+    weight_hh
+        (G*H, H) the call's DropConnect copy W_h * M / (1-p) (Wan et al. 2013; AWD-LSTM's WeightDrop), used
+        in place of W_h at every step of the call.
     """
 
     input: Optional[torch.Tensor] = None

@@ -42,7 +42,7 @@ buffer      forward                                      backward
 ==========  ===========================================  ================================================
 a_rz        xp_rz; then r, z                             ``r`` (then m_n r), ``z``: read in the loop
 a_n         xp_n; then n_t                               h_{t-1} - n_t; then ``dh_all``: dL/dy_t, dL/dh_t
-rh          m_n r h_{t-1}, the candidate's product input read: dW_hn
+rh          m_n r h_{t-1}, the candidate's input         read: dW_hn
 hs          h_t, the output                              read: h_{t-1}
 (new) d_xp                                               dr, dz, dn (factors, then gradients), returned
 (new)                                                    ``to_dr``: m_n h_{t-1} r(1-r)

@@ -23,17 +23,17 @@ each over all timesteps. dxp = da.
 
 Buffers (L steps each; "over" = the same memory under a new name):
 
-============  ==========================================  ===================================================
-buffer        forward                                     backward
-============  ==========================================  ===================================================
-acts          xp_t; then a_t; then i, f, o (g's slot a_g)  ``da``: the factors; then dL/da_t = dL/dxp
-rec           r_t = W_h (m h_{t-1}), before its norm      read by LN_h's input gradient and its gain's
-g_all         g_t                                         ``to_dc_hat``: o (1 - tanh^2 c-hat_t)
-cs            c_t                                         read (c_{t-1}, LN_c's gradients)
-tanh_c_hats   tanh(LN_c(c_t))                             ``f``: the forget gate f_t
-hs            h_t, the output                             read: h_{t-1} for dW_h
-(new)                                                     ``dh_all`` dL/dy_t accumulating dL/dh_t; ``d_c_hat``
-============  ==========================================  ===================================================
+============  ============================================  ===================================================
+buffer        forward                                       backward
+============  ============================================  ===================================================
+acts          xp_t; then a_t; then i, f, o (g's slot a_g)    ``da``: the factors; then dL/da_t = dL/dxp
+rec           r_t = W_h (m h_{t-1}), before its norm        read by LN_h's input gradient and its gain's
+g_all         g_t                                           ``to_dc_hat``: o (1 - tanh^2 c-hat_t)
+cs            c_t                                           read (c_{t-1}, LN_c's gradients)
+tanh_c_hats   tanh(LN_c(c_t))                               ``f``: the forget gate f_t
+hs            h_t, the output                               read: h_{t-1} for dW_h
+(new)                                                       ``dh_all`` dL/dy_t accumulating dL/dh_t; ``d_c_hat``
+============  ============================================  ===================================================
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ operands tens of times slower (the measurements: docs/performance.md, "Denormals
 So the fast path's backward runs with the CPU's flush-to-zero mode on (``torch.set_flush_denormal``:
 subnormal results and operands read as 0, as CUDA GPUs do by default for float32 under fast math),
 and restores the mode it found. A gradient differs from the readable path's only where the readable path
-holds a subnormal number (|g| < ``torch.finfo(dtype).tiny``); everything else is bit-for-bit the same
+holds a subnormal number (``|g| < torch.finfo(dtype).tiny``); everything else is bit-for-bit the same
 arithmetic.
 """
 from __future__ import annotations

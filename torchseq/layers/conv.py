@@ -28,13 +28,13 @@ class Conv1D(nn.Module):
     and each of the ``groups`` groups of O/groups filters reading its own C/groups input channels.
     The filter spans d(K-1)+1 steps. Padding and output length L':
 
-    ===========  ===================================================  ==============================
-    padding      zeros added (before, after)                          L'
-    ===========  ===================================================  ==============================
-    ``valid``    none; needs L >= d(K-1)+1                            floor((L - d(K-1) - 1) / s) + 1
-    ``same``     P = max((L'-1)s + d(K-1) + 1 - L, 0): (P//2, P-P//2) ceil(L / s)
-    ``causal``   (d(K-1), 0): y[t] sees x[<= t] only; K = 1 adds none   L  (strides must be 1)
-    ===========  ===================================================  ==============================
+    ===========  =====================================================  ==============================
+    padding      zeros added (before, after)                            L'
+    ===========  =====================================================  ==============================
+    ``valid``    none; needs L >= d(K-1)+1                              floor((L - d(K-1) - 1) / s) + 1
+    ``same``     P = max((L'-1)s + d(K-1) + 1 - L, 0): (P//2, P-P//2)   ceil(L / s)
+    ``causal``   (d(K-1), 0): y[t] sees x[<= t] only; K = 1 adds none     L  (strides must be 1)
+    ===========  =====================================================  ==============================
 
     ``same`` puts the odd zero after (TensorFlow's and torch.nn's convention), so an even kernel is
     defined; like Keras, strides > 1 together with dilation_rate > 1 is refused.

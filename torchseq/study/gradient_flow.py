@@ -75,7 +75,7 @@ def gradient_norms(layer: RNN, x: torch.Tensor, loss_fn: Optional[Callable[[torc
 
 
 def spectral_radius(cell: RecurrentCell) -> Dict[str, float]:
-    r"""max |eigenvalue| of each gate's recurrent matrix W_hg (H, H): ``{gate: rho}`` in the cell's gate
+    r"""``max |eigenvalue|`` of each gate's recurrent matrix W_hg (H, H): ``{gate: rho}`` in the cell's gate
     order (SimpleRNN: ``{"h": rho}``). For a SimpleRNN with tanh, rho(W_h) < 1 guarantees vanishing
     gradients over long spans (tanh' <= 1), while rho > 1 is necessary for them to explode
     (Pascanu et al. 2013). Accepts a cell or a layer holding one."""

@@ -154,7 +154,7 @@ class Trainer:
             steps_per_epoch: Optional[int] = None, validation_steps: Optional[int] = None,
             resume: Optional[Union[str, Path]] = None) -> pd.DataFrame:
         """Train until ``epochs`` (counting any resumed ones) or a callback stops it; returns the history: one
-        row per epoch with loss, the metrics, val_ versions of both, lr and seconds."""
+        row per epoch with loss, the metrics, ``val_`` versions of both, lr and seconds."""
         if resume is not None:
             self.load_checkpoint(resume)
         self.stop_training = False
