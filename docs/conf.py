@@ -2,7 +2,7 @@
 built from the docstrings (autodoc, napoleon for the Args sections).
 
     python -m pip install -e ".[docs]"
-    sphinx-build -W -b html docs docs/_build/html
+    python -m sphinx -W -b html docs docs/_build/html
 """
 project = "torchseq"
 author = "the torchseq authors"

@@ -14,6 +14,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot  # noqa: E402
+
 import torch  # noqa: E402
 
 import torchseq as ts  # noqa: E402
@@ -29,16 +31,16 @@ def sine_batch(n: int = 4, steps: int = 60) -> torch.Tensor:
     return torch.sin(0.2 * t + phases).unsqueeze(-1)
 
 
-def lstm_trace() -> None:
+def lstm_trace(folder: Path) -> None:
     torch.manual_seed(0)
     lstm = ts.LSTM(1, 16, return_sequences=True)
     _, inner = ts.trace(lstm, sine_batch())
     fig = study.plot_trace(inner, ["i", "f", "o", "c", "h"])
     fig.suptitle("LSTM(1 -> 16), Keras initialisation, reading a sine wave: gates and states of sample 0", y=1.0)
-    fig.savefig(IMAGES / "lstm_trace.png", dpi=90, bbox_inches="tight")
+    fig.savefig(folder / "lstm_trace.png", dpi=90, bbox_inches="tight")
 
 
-def gradient_norms() -> None:
+def gradient_norms(folder: Path) -> None:
     torch.manual_seed(0)
     x = torch.randn(16, 60, 1)
     norms = {}
@@ -52,16 +54,16 @@ def gradient_norms() -> None:
     norms["GRU (reset before)"] = study.gradient_norms(ts.GRU(1, 32), x)
     fig = study.plot_gradient_norms(norms)
     fig.axes[0].set_title("||dL/dh_t|| with the loss on the last output (untrained layers, 60 steps)")
-    fig.savefig(IMAGES / "gradient_norms.png", dpi=90, bbox_inches="tight")
+    fig.savefig(folder / "gradient_norms.png", dpi=90, bbox_inches="tight")
 
 
-def receptive_field() -> None:
+def receptive_field(folder: Path) -> None:
     levels = study.receptive_field_map(ts.models.SimpleWaveNet(), 40, 1)
     fig = study.plot_receptive_field(levels)
-    fig.savefig(IMAGES / "receptive_field.png", dpi=90, bbox_inches="tight")
+    fig.savefig(folder / "receptive_field.png", dpi=90, bbox_inches="tight")
 
 
-def dropout_masks() -> None:
+def dropout_masks(folder: Path) -> None:
     torch.manual_seed(0)
     x = torch.randn(2, 30, 4)
     variational = ts.LSTM(4, 12, recurrent_dropout=0.5, generator=1)
@@ -69,14 +71,18 @@ def dropout_masks() -> None:
     fig = study.plot_masks({"variational": study.masks_over_time(variational, x),
                             "per step": study.masks_over_time(naive, x)})
     fig.suptitle("recurrent keep-masks of gate i, sample 0 (dark = dropped)", y=1.02)
-    fig.savefig(IMAGES / "dropout_masks.png", dpi=90, bbox_inches="tight")
+    fig.savefig(folder / "dropout_masks.png", dpi=90, bbox_inches="tight")
 
 
-def main() -> None:
-    IMAGES.mkdir(exist_ok=True)
-    for draw in (lstm_trace, gradient_norms, receptive_field, dropout_masks):
-        draw()
-        print(f"drew {draw.__name__}")
+PICTURES = (lstm_trace, gradient_norms, receptive_field, dropout_masks)
+
+
+def main(folder: Path = IMAGES) -> None:
+    folder.mkdir(exist_ok=True)
+    for draw in PICTURES:
+        draw(folder)
+        matplotlib.pyplot.close("all")
+        print(f"drew {folder / draw.__name__}.png")
 
 
 if __name__ == "__main__":

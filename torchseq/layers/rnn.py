@@ -24,7 +24,9 @@ class RNN(RecurrentLayer):
 
     The runner knows nothing about the cell: it hoists the cell's input projection out of the loop
     (``xp = cell.project_input(x)``, one matrix product for all L steps), then calls
-    ``cell.step(xp_t, state)`` for t = 0 .. L-1.
+    ``cell.step(xp_t, state)`` for t = 0 .. L-1. That is the readable path; by default a layer runs the fast
+    kernel of :mod:`torchseq.fast` that computes the same equations, and :func:`torchseq.explain` says which
+    of the two a call will take (patched or subclassed cells always run their own ``step``).
 
     Args:
         cell: a :class:`~torchseq.cells.RecurrentCell`.

@@ -1,0 +1,40 @@
+"""The docs stay whole: every relative link of the README and the guide points at a file that exists, the
+README stays a short guide, and the script that draws the guide's pictures runs."""
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_relative_links_resolve(page):
+    missing = []
+    for target in LINK.findall(page.read_text()):
+        if re.match(r"[a-z]+://", target) or target.startswith("#"):
+            continue
+        if not (page.parent / target.split("#")[0]).exists():
+            missing.append(target)
+    assert not missing, f"{page.name} links to missing files: {missing}"
+
+
+def test_readme_is_a_short_guide():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    assert len(lines) <= 250
+    assert not [n for n, line in enumerate(lines, 1) if re.search(r"\bissue \d", line)], "issue numbers in README"
+
+
+def test_the_pictures_script_draws_every_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    spec = importlib.util.spec_from_file_location("make_images", ROOT / "docs" / "make_images.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    drawn = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert drawn == sorted(f"{draw.__name__}.png" for draw in module.PICTURES)
+    assert all((tmp_path / name).stat().st_size > 5000 for name in drawn)
+    assert set(drawn) <= {p.name for p in (ROOT / "docs" / "images").glob("*.png")}, "commit the new pictures"
