@@ -8,7 +8,7 @@ from torchseq.fast import KERNELS, choose, dispatch, has_fast_path, kernel_for, 
 from torchseq.fast.gru import GRUResetAfterFunction, GRUResetBeforeFunction
 from torchseq.fast.layer_norm_lstm import LayerNormLSTMFunction
 from torchseq.fast.layer_norm_simple_rnn import LayerNormSimpleRNNFunction
-from torchseq.fast.lstm import LSTMFunction
+from torchseq.fast.lstm import KERNEL as LSTM_KERNEL, LSTMFunction
 from torchseq.fast.peephole_lstm import PeepholeLSTMFunction
 from torchseq.fast.simple_rnn import SimpleRNNFunction
 from torchseq.study import record_internals
@@ -114,7 +114,7 @@ def _readable_runs(layer, x, monkeypatch):
 def test_path_choice(monkeypatch, gen):
     x = torch.randn(2, 5, 3, generator=gen)
     lstm = ts.LSTM(3, 4)
-    assert choose(lstm) == (KERNELS[ts.LSTMCell][0], "fast kernel")
+    assert choose(lstm) == (LSTM_KERNEL, "fast kernel")
     assert _readable_runs(lstm, x, monkeypatch) == 0
     with use_reference_path():
         assert choose(lstm) == (None, "inside use_reference_path()")
@@ -164,7 +164,7 @@ def test_a_patched_step_runs_the_readable_loop(where, monkeypatch, gen):
     monkeypatch.undo()
     if where == "instance":
         del layer.cell.step
-    assert choose(layer)[0] is KERNELS[ts.LSTMCell][0]                           # restored: fast again
+    assert choose(layer)[0] is LSTM_KERNEL                           # restored: fast again
     assert_close(layer(x), before, what="fast again")
 
 

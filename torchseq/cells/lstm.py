@@ -53,8 +53,9 @@ class LSTMCell(RecurrentCell):
     State: the tuple (h, c), each (N, H). Trace entries (per step, (N, H)): i, f, g, o, c, h.
 
     Fast twin: a layer runs torchseq/fast/lstm.py (LSTMFunction) -- the same equations, backpropagation through
-    time written out. This ``step`` runs inside ``torchseq.use_reference_path()``, for subclasses and once
-    patched; ``torchseq.explain(layer)`` says which.
+    time written out -- and on CUDA the fused Triton kernels of torchseq/fast/triton_lstm.py (TritonLSTMFunction;
+    ``torchseq.fast.use_backend`` chooses). This ``step`` runs inside ``torchseq.use_reference_path()``, for
+    subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """
 
     gates = ("i", "f", "g", "o")

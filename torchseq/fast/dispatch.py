@@ -34,14 +34,16 @@ from ..cells.lstm import LSTMCell
 from ..cells.masks import Masks
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from ..cells.simple_rnn import SimpleRNNCell
-from . import gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn
+from . import gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn, triton_lstm
 from .kernel import Kernel
 from .layout import per_gate
 
-# The one table of the fast path: for each readable cell class, the kernels that compute its equations.
+# The one table of the fast path: for each readable cell class, the kernels that compute its equations, the
+# first one that takes a cell first (the fused Triton kernels, where the backend in force allows them, before
+# the eager loops).
 KERNELS: Dict[type, Tuple[Kernel, ...]] = {
     SimpleRNNCell: (simple_rnn.KERNEL, layer_norm_simple_rnn.KERNEL),
-    LSTMCell: (lstm.KERNEL,),
+    LSTMCell: (triton_lstm.KERNEL, lstm.KERNEL),
     PeepholeLSTMCell: (peephole_lstm.KERNEL,),
     LayerNormLSTMCell: (layer_norm_lstm.KERNEL,),
     GRUCell: (gru.RESET_BEFORE, gru.RESET_AFTER),

@@ -1,0 +1,68 @@
+"""Compile every launch configuration of the Triton kernels ahead of time for one GPU target, on a machine
+without a GPU, and print one JSON line per kernel and configuration: shared memory, registers, spills.
+
+    python tests/triton/compile_report.py 90        # sm_90 (H100); 80 for sm_80 (A100)
+
+Run by tests/triton/test_compile.py in a subprocess without TRITON_INTERPRET (the interpreter's kernels
+cannot be compiled). The registers and spills come from the ptxas that ships in the triton wheel.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import torch
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+
+from torchseq.fast import triton_lstm
+from torchseq.fast.triton_kernels import lstm_kernels
+
+PTXAS = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
+SCALARS = {"L": "i32", "N": "i32", "H": "i32", "D": "i32"}
+FORWARD = ["xp_ptr", "h0_ptr", "c0_ptr", "w_ptr", "mask_ptr", "acts_ptr", "cs_ptr", "hs_ptr"]
+BACKWARD = ["acts_ptr", "cs_ptr", "c0_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "d_c_last_ptr", "last_ptr", "da_ptr",
+            "d_h0_ptr", "d_c0_ptr"]
+TYPES = {torch.float32: "fp32", torch.float64: "fp64"}
+
+
+def configurations():
+    """Every (dtype, BLOCK_N, BLOCK_H, warps) the dispatcher can launch."""
+    return [(dtype, *config) for dtype in triton_lstm.DTYPES for config in triton_lstm.launch_configs()]
+
+
+def resources(fn, pointers, constants, dtype, capability, warps):
+    signature = {p: f"*{TYPES[dtype]}" for p in pointers} | SCALARS | {c: "constexpr" for c in constants}
+    if "last_ptr" in signature:
+        signature["last_ptr"] = "*i64"
+    kernel = triton.compile(ASTSource(fn=fn, signature=signature, constexprs=constants),
+                            target=GPUTarget("cuda", capability, 32), options={"num_warps": warps})
+    with tempfile.TemporaryDirectory() as folder:
+        ptx = os.path.join(folder, "kernel.ptx")
+        with open(ptx, "w") as f:
+            f.write(kernel.asm["ptx"])
+        arch = f"sm_{capability}a" if capability == 90 else f"sm_{capability}"
+        info = subprocess.run([PTXAS, "-v", f"--gpu-name={arch}", ptx, "-o", os.path.join(folder, "kernel.cubin")],
+                              capture_output=True, text=True, check=True).stderr
+    spills = re.search(r"(\d+) bytes spill stores, (\d+) bytes spill loads", info)
+    return {"shared": kernel.metadata.shared, "registers": int(re.search(r"Used (\d+) registers", info).group(1)),
+            "spill_stores": int(spills.group(1)), "spill_loads": int(spills.group(2))}
+
+
+def main(capability: int) -> None:
+    for dtype, block_n, block_h, warps in configurations():
+        tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "PRECISION": "ieee"}
+        kernels = (("lstm_forward", lstm_kernels.lstm_forward, FORWARD, {"MASK": 2, **tile}),
+                   ("lstm_backward", lstm_kernels.lstm_backward, BACKWARD,
+                    {"MASK": 2, "HAS_D_HS": True, "HAS_D_C_LAST": True, "HAS_LAST": True, **tile}))
+        for name, fn, pointers, constants in kernels:
+            row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "BLOCK_N": block_n,
+                   "BLOCK_H": block_h, "num_warps": warps}
+            print(json.dumps(row | resources(fn, pointers, constants, dtype, capability, warps)), flush=True)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

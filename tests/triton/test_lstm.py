@@ -1,0 +1,120 @@
+"""The LSTM's fused Triton kernels under Triton's interpreter, on CPU tensors: the layer through them equals the
+readable path -- outputs, final states and every gradient, float64 within 1e-10 and float32 within 1e-5 --
+for every option, hidden sizes on both sides of the padded tile, partly filled batch tiles and both directions
+in one launch; gradcheck of the Function for every mask layout; and which layers the dispatcher gives them."""
+import pytest
+import torch
+
+import torchseq as ts
+from tests.fast.test_fast_vs_reference import OPTIONS, _run_both, _state_like
+from tests.tools import assert_close, randomize_
+from tests.triton.conftest import interpreter_only
+from torchseq.fast import choose, dispatch, use_backend
+from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, launch_config
+
+
+@pytest.fixture
+def launches(monkeypatch):
+    """The directions of every launch of the Triton LSTM Function."""
+    seen = []
+    original = TritonLSTMFunction.forward
+
+    def spy(ctx, xp, h0, c0, weight, mask, last):
+        seen.append(1 if weight.dim() == 2 else weight.shape[0])
+        return original(ctx, xp, h0, c0, weight, mask, last)
+
+    monkeypatch.setattr(TritonLSTMFunction, "forward", staticmethod(spy))
+    return seen
+
+
+def _compare(layer, x, gen, dtype, lengths=None, given_state=False):
+    h0 = _state_like(layer, x, gen) if given_state else None
+    with use_backend("triton"):
+        (fast, fast_grads), (ref, ref_grads) = _run_both(layer, x, gen, lengths, h0)
+    for k, (a, b) in enumerate(zip(fast + list(fast_grads), ref + list(ref_grads))):
+        assert_close(a, b, dtype, f"tensor {k}")
+
+
+@interpreter_only
+@pytest.mark.parametrize("option", OPTIONS)
+def test_layer_equals_the_readable_path_float64(option, gen, launches):
+    opts = dict(OPTIONS[option])
+    lengths, given_state = opts.pop("lengths", None), opts.pop("initial_state", False)
+    layer = randomize_(ts.LSTM(4, 5, return_sequences=True, return_state=True, dtype=torch.float64, generator=7,
+                               **opts), generator=gen).train()
+    x = torch.randn(3, 6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    _compare(layer, x, gen, torch.float64, lengths, given_state)
+    assert launches == [1], "the Triton kernel did not run"
+
+
+@interpreter_only
+@pytest.mark.parametrize("N, H", [(1, 1), (17, 16), (40, 17), (5, 33), (3, MAX_HIDDEN)])
+def test_sizes_and_partly_filled_tiles(N, H, gen, launches):
+    """Hidden sizes below, at and above a power of two (padded units stay zero) and batch tiles left partly
+    empty (17 samples in a tile of 32, 40 in two)."""
+    layer = randomize_(ts.LSTM(3, H, return_sequences=True, return_state=True, dtype=torch.float64,
+                               recurrent_dropout=0.3, generator=3), generator=gen).train()
+    x = torch.randn(N, 4, 3, generator=gen, dtype=torch.float64, requires_grad=True)
+    lengths = torch.randint(1, 5, (N,), generator=gen).tolist()
+    _compare(layer, x, gen, torch.float64, lengths, given_state=True)
+    assert launches == [1]
+
+
+def test_float32_within_1e_5(gen, launches, device):
+    layer = ts.LSTM(8, 16, return_sequences=True, return_state=True, dropout=0.2, recurrent_dropout=0.2,
+                    generator=3).train().to(device)
+    x = torch.randn(4, 30, 8, generator=gen).to(device).requires_grad_()
+    _compare(layer, x, gen, torch.float32, lengths=[30, 11, 1, 29])
+    assert launches == [1]
+
+
+@interpreter_only
+@pytest.mark.parametrize("merge_mode", ["concat", "sum"])
+def test_both_directions_in_one_launch(merge_mode, gen, launches, monkeypatch):
+    monkeypatch.setattr(dispatch, "JOINED_DIRECTION_DEVICES", {"cuda", "cpu"})
+    layer = randomize_(ts.Bidirectional(ts.LSTM(4, 5, return_sequences=True, return_state=True, dtype=torch.float64,
+                                                recurrent_dropout=0.3, per_gate_masks=False, weight_dropout=0.2,
+                                                generator=7), merge_mode=merge_mode), generator=gen).train()
+    x = torch.randn(3, 6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    _compare(layer, x, gen, torch.float64, lengths=[6, 2, 5], given_state=True)
+    assert launches == [2]
+
+
+def _leaf(*shape, gen):
+    return torch.randn(*shape, generator=gen, dtype=torch.float64).mul_(0.7).requires_grad_()
+
+
+@interpreter_only
+@pytest.mark.parametrize("gates", [None, 1, 4])
+@pytest.mark.parametrize("last", [None, [3, 0, 2]])
+def test_gradcheck(gates, last, gen):
+    L, N, H = 4, 3, 2
+    mask = None if gates is None else (torch.rand(gates, N, H, generator=gen, dtype=torch.float64) > 0.3) / 0.7
+    args = (_leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
+            None if mask is None else mask.double(), None if last is None else torch.tensor(last))
+    assert torch.autograd.gradcheck(TritonLSTMFunction.apply, args, fast_mode=True)   # the layer tests compare every entry
+
+
+@interpreter_only
+def test_which_layers_take_the_triton_kernel():
+    lstm = ts.LSTM(3, 8)
+    assert choose(lstm)[0] is not KERNEL                                          # CPU, "auto": the eager loop
+    with use_backend("triton"):
+        assert choose(lstm)[0] is KERNEL
+        assert "kernel torchseq.fast.triton_lstm.TritonLSTMFunction" in ts.explain(lstm)
+        assert choose(ts.LSTM(3, MAX_HIDDEN + 1))[0] is not KERNEL                 # W_h does not fit on chip
+        with use_backend("eager"):
+            assert choose(lstm)[0] is not KERNEL
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            assert choose(lstm)[0] is not KERNEL                                  # bf16 runs the eager loop
+    with pytest.raises(ValueError, match=r"backend must be one of \('auto', 'triton', 'eager'\), got 'cuda'"):
+        with use_backend("cuda"):
+            pass
+
+
+def test_launch_config():
+    assert launch_config(1, 1) == (16, 16, 8)
+    assert launch_config(17, 32) == (32, 32, 8)
+    assert launch_config(4096, 33) == (16, 64, 8)
+    with pytest.raises(ValueError, match=f"take 1 to {MAX_HIDDEN} hidden units, got 65"):
+        launch_config(8, 65)

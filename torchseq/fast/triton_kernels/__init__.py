@@ -1,0 +1,1 @@
+"""Triton kernels of the fast path (imported only when a kernel is launched; they need the triton package)."""

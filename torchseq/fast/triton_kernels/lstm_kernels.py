@@ -1,0 +1,179 @@
+r"""The LSTM's persistent kernels in Triton: one launch runs the whole forward loop, one the whole backward.
+
+One program owns a tile of ``BLOCK_N`` samples of one direction. It loads that direction's W_h once, gate
+by gate as W_g^T (H, H), keeps it on chip, and loops over the time steps inside the kernel. The equations
+are those of :class:`~torchseq.LSTMCell` (Hands-On ML eq. 15-3), with xp_t = W_x x_t + b computed for all
+steps before the launch:
+
+.. math::
+    a_g &= xp_{t,g} + (m_g \odot h_{t-1}) W_g^\top \quad (g = i, f, g, o) \\
+    i, f, o &= \sigma(a_{i,f,o}), \quad g = \tanh(a_g), \quad c_t = f \odot c_{t-1} + i \odot g, \quad
+    h_t = o \odot \tanh(c_t)
+
+Backward, t = L-1 .. 0, with dh_t = dL/dy_t + \sum_g m_g \odot (da_{t+1,g} W_g) and dc the carry:
+
+.. math::
+    dc_t &= dc_{t+1} f_{t+1} + dh_t\, o (1 - \tanh^2 c_t) \\
+    da_i &= dc_t\, g\, i (1-i), \quad da_f = dc_t\, c_{t-1} f(1-f), \quad da_g = dc_t\, i (1 - g^2), \quad
+    da_o = dh_t \tanh(c_t)\, o (1-o)
+
+dW_h and dL/dx are left to one large product each after the launch.
+
+Buffers (rows b = d*N + n, direction-major as in :mod:`torchseq.fast.dispatch`):
+
+==========  ==========================================  =============================================
+buffer      forward                                     backward
+==========  ==========================================  =============================================
+xp          (L, D*N, 4H) the input projection, read     --
+acts        (L, D*N, 4H) written: i, f, g, o            read
+cs          (L, D*N, H) written: c_t                    read: c_t and c_{t-1}
+hs          (L, D*N, H) written: h_t, the output        --
+d_hs        --                                          (L, D*N, H) read: dL/dy_t
+da          --                                          (L, D*N, 4H) written: dL/da_t = dL/dxp
+==========  ==========================================  =============================================
+
+``MASK``: 0 no recurrent dropout, 1 one mask (1, D*N, H) shared by the gates, 2 one mask per gate
+(4, D*N, H). H is padded to the power of two ``BLOCK_H`` (at least 16, ``tl.dot``'s smallest size) by
+masked loads; the padded units stay zero. tanh is written 2 sigmoid(2x) - 1 so that the kernels need no
+libdevice call and run under Triton's interpreter.
+"""
+from __future__ import annotations
+
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def _tanh(x):
+    return 2.0 * tl.sigmoid(2.0 * x) - 1.0
+
+
+@triton.jit
+def _gate_weight_t(w_ptr, d, g, H, k, j, BLOCK_H: tl.constexpr):
+    """W_g^T of direction d, (BLOCK_H, BLOCK_H): [k, j] = W[d, g*H + j, k]."""
+    ok = (k < H) & (j < H)
+    return tl.load(w_ptr + d * 4 * H * H + (g * H + j) * H + k, mask=ok, other=0.0)
+
+
+@triton.jit
+def _gate_weight(w_ptr, d, g, H, j, k, BLOCK_H: tl.constexpr):
+    """W_g of direction d, (BLOCK_H, BLOCK_H): [j, k] = W[d, g*H + j, k]."""
+    ok = (j < H) & (k < H)
+    return tl.load(w_ptr + d * 4 * H * H + (g * H + j) * H + k, mask=ok, other=0.0)
+
+
+@triton.jit
+def _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK: tl.constexpr):
+    """The recurrent keep-mask of gate g for these rows, (BLOCK_N, BLOCK_H): ones without dropout (MASK 0),
+    the shared mask (MASK 1) or gate g's own (MASK 2)."""
+    if MASK == 0:
+        return tl.where(ok, 1.0, 0.0).to(mask_ptr.dtype.element_ty)
+    if MASK == 1:
+        return tl.load(mask_ptr + rows[:, None] * H + cols[None, :], mask=ok, other=0.0)
+    return tl.load(mask_ptr + (g * DN + rows[:, None]) * H + cols[None, :], mask=ok, other=0.0)
+
+
+@triton.jit
+def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, acts_ptr, cs_ptr, hs_ptr, L, N, H, D,
+                 MASK: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
+    """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
+    d = tl.program_id(1)
+    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
+    rows = d * N + n                                                          # (BLOCK_N,) rows of xp, h, c
+    cols = tl.arange(0, BLOCK_H)
+    ok = (n < N)[:, None] & (cols < H)[None, :]                               # (BLOCK_N, BLOCK_H)
+    DN = D * N
+    k = tl.arange(0, BLOCK_H)[:, None]
+    j = tl.arange(0, BLOCK_H)[None, :]
+    w_i = _gate_weight_t(w_ptr, d, 0, H, k, j, BLOCK_H)                       # W_g^T, resident for the loop
+    w_f = _gate_weight_t(w_ptr, d, 1, H, k, j, BLOCK_H)
+    w_g = _gate_weight_t(w_ptr, d, 2, H, k, j, BLOCK_H)
+    w_o = _gate_weight_t(w_ptr, d, 3, H, k, j, BLOCK_H)
+    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
+    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
+    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
+    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK)
+    state = rows[:, None] * H + cols[None, :]
+    h = tl.load(h0_ptr + state, mask=ok, other=0.0)
+    c = tl.load(c0_ptr + state, mask=ok, other=0.0)
+    for t in range(0, L):
+        gate = (t * DN + rows[:, None]) * 4 * H + cols[None, :]               # block i of step t; + g*H for g
+        a_i = tl.load(xp_ptr + gate, mask=ok, other=0.0) + tl.dot(h * m_i, w_i, input_precision=PRECISION)
+        a_f = tl.load(xp_ptr + gate + H, mask=ok, other=0.0) + tl.dot(h * m_f, w_f, input_precision=PRECISION)
+        a_g = tl.load(xp_ptr + gate + 2 * H, mask=ok, other=0.0) + tl.dot(h * m_g, w_g, input_precision=PRECISION)
+        a_o = tl.load(xp_ptr + gate + 3 * H, mask=ok, other=0.0) + tl.dot(h * m_o, w_o, input_precision=PRECISION)
+        i = tl.sigmoid(a_i)                                                   # input gate
+        f = tl.sigmoid(a_f)                                                   # forget gate
+        g = _tanh(a_g)                                                        # candidate
+        o = tl.sigmoid(a_o)                                                   # output gate
+        c = f * c + i * g                                                     # c_t
+        h = o * _tanh(c)                                                      # h_t = y_t
+        tl.store(acts_ptr + gate, i, mask=ok)
+        tl.store(acts_ptr + gate + H, f, mask=ok)
+        tl.store(acts_ptr + gate + 2 * H, g, mask=ok)
+        tl.store(acts_ptr + gate + 3 * H, o, mask=ok)
+        step = t * DN * H + state
+        tl.store(cs_ptr + step, c, mask=ok)
+        tl.store(hs_ptr + step, h, mask=ok)
+
+
+@triton.jit
+def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, d_hs_ptr, d_c_last_ptr, last_ptr, da_ptr, d_h0_ptr,
+                  d_c0_ptr, L, N, H, D, MASK: tl.constexpr, HAS_D_HS: tl.constexpr, HAS_D_C_LAST: tl.constexpr,
+                  HAS_LAST: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
+    """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes da (= dL/dxp), dL/dh_0, dL/dc_0."""
+    d = tl.program_id(1)
+    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
+    rows = d * N + n
+    cols = tl.arange(0, BLOCK_H)
+    ok = (n < N)[:, None] & (cols < H)[None, :]
+    DN = D * N
+    j = tl.arange(0, BLOCK_H)[:, None]
+    k = tl.arange(0, BLOCK_H)[None, :]
+    w_i = _gate_weight(w_ptr, d, 0, H, j, k, BLOCK_H)                         # W_g, resident for the loop
+    w_f = _gate_weight(w_ptr, d, 1, H, j, k, BLOCK_H)
+    w_g = _gate_weight(w_ptr, d, 2, H, j, k, BLOCK_H)
+    w_o = _gate_weight(w_ptr, d, 3, H, j, k, BLOCK_H)
+    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
+    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
+    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
+    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK)
+    state = rows[:, None] * H + cols[None, :]
+    dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)   # sum_g m_g (da_{t+1,g} W_g)
+    dc = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)       # dL/dc_{t+1} f_{t+1}
+    d_c_last = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)
+    if HAS_D_C_LAST:
+        d_c_last = tl.load(d_c_last_ptr + state, mask=ok, other=0.0)
+    final = tl.zeros((BLOCK_N,), dtype=tl.int64) + (L - 1)
+    if HAS_LAST:
+        final = tl.load(last_ptr + rows, mask=n < N, other=0).to(tl.int64)
+    for s in range(0, L):
+        t = L - 1 - s
+        step = t * DN * H + state
+        dh = dh_rec
+        if HAS_D_HS:
+            dh += tl.load(d_hs_ptr + step, mask=ok, other=0.0)                # + dL/dy_t
+        dc += tl.where((final == t)[:, None], d_c_last, 0.0)                  # dL/dc_last enters at its step
+        gate = (t * DN + rows[:, None]) * 4 * H + cols[None, :]
+        i = tl.load(acts_ptr + gate, mask=ok, other=0.0)
+        f = tl.load(acts_ptr + gate + H, mask=ok, other=0.0)
+        g = tl.load(acts_ptr + gate + 2 * H, mask=ok, other=0.0)
+        o = tl.load(acts_ptr + gate + 3 * H, mask=ok, other=0.0)
+        c = tl.load(cs_ptr + step, mask=ok, other=0.0)
+        c_prev = (tl.load(cs_ptr + step - DN * H, mask=ok & (t > 0), other=0.0)
+                  + tl.load(c0_ptr + state, mask=ok & (t == 0), other=0.0))
+        tanh_c = _tanh(c)
+        dc += dh * o * (1.0 - tanh_c * tanh_c)                                 # dL/dc_t
+        da_i = dc * g * i * (1.0 - i)
+        da_f = dc * c_prev * f * (1.0 - f)
+        da_g = dc * i * (1.0 - g * g)
+        da_o = dh * tanh_c * o * (1.0 - o)
+        tl.store(da_ptr + gate, da_i, mask=ok)
+        tl.store(da_ptr + gate + H, da_f, mask=ok)
+        tl.store(da_ptr + gate + 2 * H, da_g, mask=ok)
+        tl.store(da_ptr + gate + 3 * H, da_o, mask=ok)
+        dh_rec = (m_i * tl.dot(da_i, w_i, input_precision=PRECISION) + m_f * tl.dot(da_f, w_f, input_precision=PRECISION)
+                  + m_g * tl.dot(da_g, w_g, input_precision=PRECISION) + m_o * tl.dot(da_o, w_o, input_precision=PRECISION))
+        dc = dc * f                                                           # carried to step t-1
+    tl.store(d_h0_ptr + state, dh_rec, mask=ok)
+    tl.store(d_c0_ptr + state, dc, mask=ok)
