@@ -9,7 +9,7 @@ CUDA graphs (:func:`torchseq.fast.cuda_graphed`, forward and backward replayed);
 against the plain LSTM; and the training step's memory -- the bytes autograd saves for backward (any
 device) and, on CUDA, the peak allocated memory. Results: JSON, a markdown table and a PNG of the ratios.
 
-    python benchmarks/recurrent_vs_torch.py            # the four standard configurations
+    python benchmarks/recurrent_vs_torch.py            # the four standard configurations and IMDB's reader
     python benchmarks/recurrent_vs_torch.py --quick    # small shapes, under a minute on a CPU
 """
 from __future__ import annotations
@@ -19,11 +19,12 @@ from torch import nn
 
 from timing import bench_main, cell, measured_on, median_ratio, pass_stats, plot_ratios, time_modules
 import torchseq as ts
-from torchseq.fast import cuda_graphed, use_reference_path
+from torchseq.fast import choose, cuda_graphed, use_backend, use_reference_path
 from torchseq.interop import from_torch
 
 # (T, N, C, H): time steps, batch, input features, hidden units.
-CONFIGS = [(100, 64, 512, 512), (100, 64, 64, 128), (500, 32, 32, 32), (1000, 8, 256, 256)]
+# The four standard configurations, then the IMDB reader of Deep Learning with Python.
+CONFIGS = [(100, 64, 512, 512), (100, 64, 64, 128), (500, 32, 32, 32), (1000, 8, 256, 256), (500, 128, 128, 32)]
 QUICK_CONFIGS = [(50, 16, 32, 32), (100, 32, 64, 64)]
 KINDS = {"LSTM": nn.LSTM, "GRU": nn.GRU}
 
@@ -37,6 +38,18 @@ class ReferencePath(nn.Module):
 
     def forward(self, x):
         with use_reference_path():
+            return self.layer(x)
+
+
+class EagerLoop(nn.Module):
+    """The wrapped layer on the fast path's eager loops, never its fused Triton kernels."""
+
+    def __init__(self, layer: nn.Module):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        with use_backend("eager"):
             return self.layer(x)
 
 
@@ -130,7 +143,9 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             result = {"kind": kind, "T": T, "N": N, "C": C, "H": H}
             cuda = device.type == "cuda"
             if cuda:
-                modules.update({"torch.nn bf16": Autocast(reference), "torchseq bf16": Autocast(fast)})
+                modules.update({"torch.nn bf16": Autocast(reference), "torchseq bf16": Autocast(fast),
+                                "torchseq eager": EagerLoop(fast)})
+                result["kernel"] = choose(fast)[0].name                                 # Triton's or the eager loop
                 graphed_into(modules, result, x, {"torchseq graphed": from_torch(reference),
                                                   "torchseq graphed bf16": Autocast(from_torch(reference))})
             times = time_modules(modules, x, repeats, warmup)
@@ -140,6 +155,7 @@ def run(configs, repeats: int, warmup: int, device: torch.device):
             result["ratio_readable"] = median_ratio(times, "readable", "torch.nn")
             if cuda:
                 result["ratio_bf16"] = median_ratio(times, "torchseq bf16", "torch.nn bf16")
+                result["ratio_eager"] = median_ratio(times, "torchseq eager", "torch.nn")
                 ratios_if_timed(result, times, {"ratio_graphed": ("torchseq graphed", "torch.nn"),
                                                 "ratio_graphed_bf16": ("torchseq graphed bf16", "torch.nn bf16")})
                 result["peak_bytes"] = {"torch.nn": peak_cuda_bytes(reference, x), "torchseq": peak_cuda_bytes(fast, x)}
@@ -168,18 +184,22 @@ def markdown(rows, info: dict, repeats: int) -> str:
     cuda = "ratio_bf16" in rows[0]
     lines = [measured_on(info) + f"; forward and backward, median (IQR) of {repeats} runs, ms. Ratios are "
              "fwd+bwd medians, torchseq / torch.nn (fast path unless marked readable; CUDA-graphed: the fast path "
-             "captured by torchseq.fast.cuda_graphed, against eager torch.nn). Denormals flushed to zero for every "
-             "module (torch.set_flush_denormal).", "",
+             "captured by torchseq.fast.cuda_graphed, against eager torch.nn; on CUDA the default fast path takes the "
+             "fused Triton kernels where they apply (column kernel), and the eager-loop ratio times the eager loops "
+             "alone). Denormals flushed to zero for every module (torch.set_flush_denormal).", "",
              "| layer | T | N | C | H | torch.nn fwd | torch.nn bwd | torchseq fwd | torchseq bwd | ratio | readable ratio"
-             + (" | CUDA-graphed ratio | bf16 ratio | bf16 CUDA-graphed ratio" if cuda else "") + " |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | --- | --- | ---" if cuda else "") + " |"]
+             + (" | CUDA-graphed ratio | bf16 ratio | bf16 CUDA-graphed ratio | eager-loop ratio | kernel" if cuda else "")
+             + " |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ---" + (" | --- | --- | --- | --- | ---" if cuda else "")
+             + " |"]
     for r in rows:
         a, b = r["torch.nn"], r["torchseq"]
         lines.append(f"| {r['kind']} | {r['T']} | {r['N']} | {r['C']} | {r['H']} | {cell(a['forward'])} | "
                      f"{cell(a['backward'])} | {cell(b['forward'])} | {cell(b['backward'])} | **{r['ratio']:.2f}x** | "
                      f"{r['ratio_readable']:.2f}x"
                      + (f" | {graphed_cell(r, 'ratio_graphed', 'torchseq graphed')} | {r['ratio_bf16']:.2f}x"
-                        f" | {graphed_cell(r, 'ratio_graphed_bf16', 'torchseq graphed bf16')}" if cuda else "") + " |")
+                        f" | {graphed_cell(r, 'ratio_graphed_bf16', 'torchseq graphed bf16')}"
+                        f" | {r['ratio_eager']:.2f}x | {r['kernel'].rsplit('.', 1)[-1]}" if cuda else "") + " |")
     lines += ["", "Variants against torchseq's own plain layer" + (" (eager; CUDA-graphed against CUDA-graphed in "
               "brackets)" if cuda else "") + ":", "",
               "| layer | T | N | C | H | dropout 0.25/0.25 vs none | peephole / LSTM | layer-norm / LSTM | "

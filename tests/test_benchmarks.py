@@ -87,8 +87,8 @@ def test_recurrent_table_on_cuda_rows(monkeypatch):
     import recurrent_vs_torch as bench
     stats = {"forward": {"median_ms": 2.0, "iqr_ms": 0.1}, "backward": {"median_ms": 3.0, "iqr_ms": 0.2}}
     row = {"kind": "LSTM", "T": 100, "N": 64, "C": 512, "H": 512, "torch.nn": stats, "torchseq": stats,
-           "ratio": 3.5, "ratio_readable": 8.2, "ratio_bf16": 4.5, "ratio_graphed": 1.04,
-           "graph_errors": {"torchseq graphed bf16": "RuntimeError: capture"},
+           "ratio": 3.5, "ratio_readable": 8.2, "ratio_bf16": 4.5, "ratio_graphed": 1.04, "ratio_eager": 3.6,
+           "kernel": "torchseq.fast.triton_lstm.TritonLSTMFunction", "graph_errors": {"torchseq graphed bf16": "RuntimeError: capture"},
            "ratio_dropout": 1.12, "ratio_dropout_graphed": 1.19, "ratio_peephole": 1.13,
            "ratio_layer_norm": 1.62, "ratio_layer_norm_graphed": 1.32,
            "saved_bytes": {"torchseq": 2**20, "torch.nn": 2 * 2**20}, "peak_bytes": {"torchseq": 85, "torch.nn": 100}}
@@ -96,7 +96,7 @@ def test_recurrent_table_on_cuda_rows(monkeypatch):
             "torch": "2.11", "cudnn": 91900, "cudnn_tf32": True, "matmul_tf32": False}
     table = bench.markdown([row], info, 20)
     assert "TF32 in cuDNN on, in matrix products off" in table
-    assert "| **3.50x** | 8.20x | 1.04x | 4.50x | capture failed |" in table
+    assert "| **3.50x** | 8.20x | 1.04x | 4.50x | capture failed | 3.60x | TritonLSTMFunction |" in table
     assert "| 1.12x (1.19x) | 1.13x | 1.62x (1.32x) | 1.0 / 2.0 MiB | 0.85x |" in table
     assert "- LSTM 100/64/512/512 torchseq graphed bf16: RuntimeError: capture" in table
 
