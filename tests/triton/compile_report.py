@@ -19,14 +19,30 @@ from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
 from torchseq.fast import triton_lstm
-from torchseq.fast.triton_kernels import lstm_kernels
+from torchseq.fast.triton_kernels import gru_kernels, lstm_kernels
 
 PTXAS = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
 SCALARS = {"L": "i32", "N": "i32", "H": "i32", "D": "i32"}
 FORWARD = ["xp_ptr", "h0_ptr", "c0_ptr", "w_ptr", "mask_ptr", "acts_ptr", "cs_ptr", "hs_ptr"]
 BACKWARD = ["acts_ptr", "cs_ptr", "c0_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "d_c_last_ptr", "last_ptr", "da_ptr",
             "d_h0_ptr", "d_c0_ptr"]
+GRU_FORWARD = ["xp_ptr", "h0_ptr", "w_ptr", "b_ptr", "mask_ptr", "acts_ptr", "extra_ptr", "hs_ptr"]
+GRU_BACKWARD = ["acts_ptr", "extra_ptr", "hs_ptr", "h0_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "d_xp_ptr", "d_rec_ptr",
+                "d_h0_ptr"]
 TYPES = {torch.float32: "fp32", torch.float64: "fp64"}
+
+
+def kernels(tile: dict):
+    """(name, kernel, pointer arguments, constants) of every kernel, in its most demanding form (one mask per
+    gate, every optional input present)."""
+    gru = {"RELU": False, "MASK": 2, **tile}
+    return (("lstm_forward", lstm_kernels.lstm_forward, FORWARD, {"MASK": 2, **tile}),
+            ("lstm_backward", lstm_kernels.lstm_backward, BACKWARD,
+             {"MASK": 2, "HAS_D_HS": True, "HAS_D_C_LAST": True, "HAS_LAST": True, **tile}),
+            *((f"gru_forward_{form}", gru_kernels.gru_forward, GRU_FORWARD,
+               {"RESET_AFTER": after, "BIAS_ROWS": after, **gru}) for form, after in (("after", True), ("before", False))),
+            *((f"gru_backward_{form}", gru_kernels.gru_backward, GRU_BACKWARD, {"RESET_AFTER": after, **gru})
+              for form, after in (("after", True), ("before", False))))
 
 
 def configurations():
@@ -55,10 +71,7 @@ def resources(fn, pointers, constants, dtype, capability, warps):
 def main(capability: int) -> None:
     for dtype, block_n, block_h, warps in configurations():
         tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "PRECISION": "ieee"}
-        kernels = (("lstm_forward", lstm_kernels.lstm_forward, FORWARD, {"MASK": 2, **tile}),
-                   ("lstm_backward", lstm_kernels.lstm_backward, BACKWARD,
-                    {"MASK": 2, "HAS_D_HS": True, "HAS_D_C_LAST": True, "HAS_LAST": True, **tile}))
-        for name, fn, pointers, constants in kernels:
+        for name, fn, pointers, constants in kernels(tile):
             row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "BLOCK_N": block_n,
                    "BLOCK_H": block_h, "num_warps": warps}
             print(json.dumps(row | resources(fn, pointers, constants, dtype, capability, warps)), flush=True)

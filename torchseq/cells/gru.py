@@ -55,8 +55,10 @@ class GRUCell(RecurrentCell):
     Trace entries (per step, (N, H)): r, z, n, h.
 
     Fast twin: a layer runs torchseq/fast/gru.py (GRUResetBeforeFunction, GRUResetAfterFunction) -- the same
-    equations, backpropagation through time written out. This ``step`` runs inside
-    ``torchseq.use_reference_path()``, for subclasses and once patched; ``torchseq.explain(layer)`` says which.
+    equations, backpropagation through time written out -- and on CUDA the fused Triton kernels of
+    torchseq/fast/triton_gru.py (TritonGRUResetBeforeFunction, TritonGRUResetAfterFunction;
+    ``torchseq.fast.use_backend`` chooses). This ``step`` runs inside ``torchseq.use_reference_path()``, for
+    subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """
 
     gates = ("r", "z", "n")

@@ -34,7 +34,7 @@ from ..cells.lstm import LSTMCell
 from ..cells.masks import Masks
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from ..cells.simple_rnn import SimpleRNNCell
-from . import gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn, triton_lstm
+from . import gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn, triton_gru, triton_lstm
 from .kernel import Kernel
 from .layout import per_gate
 
@@ -46,7 +46,7 @@ KERNELS: Dict[type, Tuple[Kernel, ...]] = {
     LSTMCell: (triton_lstm.KERNEL, lstm.KERNEL),
     PeepholeLSTMCell: (peephole_lstm.KERNEL,),
     LayerNormLSTMCell: (layer_norm_lstm.KERNEL,),
-    GRUCell: (gru.RESET_BEFORE, gru.RESET_AFTER),
+    GRUCell: (triton_gru.RESET_BEFORE, triton_gru.RESET_AFTER, gru.RESET_BEFORE, gru.RESET_AFTER),
 }
 
 # The device types on which a Bidirectional layer's halves share one loop by default. On a GPU a step is bound

@@ -1,7 +1,8 @@
-"""The LSTM's fused Triton kernels under Triton's interpreter, on CPU tensors: the layer through them equals the
-readable path -- outputs, final states and every gradient, float64 within 1e-10 and float32 within 1e-5 --
-for every option, hidden sizes on both sides of the padded tile, partly filled batch tiles and both directions
-in one launch; gradcheck of the Function for every mask layout; and which layers the dispatcher gives them."""
+"""The fused Triton kernels (LSTM, both GRU forms, tanh and relu candidates) under Triton's interpreter, on CPU
+tensors: the layer through them equals the readable path -- outputs, final states and every gradient, float64
+within 1e-10 and float32 within 1e-5 -- for every option, hidden sizes on both sides of the padded tile, partly
+filled batch tiles and both directions in one launch; gradcheck of each Function for every mask layout; and
+which layers the dispatcher gives them."""
 import pytest
 import torch
 
@@ -9,21 +10,33 @@ import torchseq as ts
 from tests.fast.test_fast_vs_reference import OPTIONS, _run_both, _state_like
 from tests.tools import assert_close, randomize_
 from tests.triton.conftest import interpreter_only
+import torchseq.layers.rnn as rnn_module
 from torchseq.fast import choose, dispatch, use_backend
+from torchseq.fast.triton_gru import TritonGRUResetAfterFunction, TritonGRUResetBeforeFunction
 from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, launch_config
+
+KINDS = {
+    "lstm": lambda F, H, **o: ts.LSTM(F, H, **o),
+    "gru_reset_before": lambda F, H, **o: ts.GRU(F, H, **o),
+    "gru_reset_after": lambda F, H, **o: ts.GRU(F, H, reset_after=True, **o),
+    "gru_relu": lambda F, H, **o: ts.GRU(F, H, activation="relu", **o),
+    "gru_reset_after_relu": lambda F, H, **o: ts.GRU(F, H, reset_after=True, activation="relu", **o),
+}
 
 
 @pytest.fixture
 def launches(monkeypatch):
-    """The directions of every launch of the Triton LSTM Function."""
+    """(directions, Function name) of every fused Triton kernel launched."""
     seen = []
-    original = TritonLSTMFunction.forward
+    original = dispatch.run_kernel
 
-    def spy(ctx, xp, h0, c0, weight, mask, last):
-        seen.append(1 if weight.dim() == 2 else weight.shape[0])
-        return original(ctx, xp, h0, c0, weight, mask, last)
+    def spy(kernel, cells, *args):
+        if kernel.function.__name__.startswith("Triton"):
+            seen.append((len(cells), kernel.function.__name__))
+        return original(kernel, cells, *args)
 
-    monkeypatch.setattr(TritonLSTMFunction, "forward", staticmethod(spy))
+    monkeypatch.setattr(dispatch, "run_kernel", spy)
+    monkeypatch.setattr(rnn_module, "run_kernel", spy)
     return seen
 
 
@@ -37,47 +50,52 @@ def _compare(layer, x, gen, dtype, lengths=None, given_state=False):
 
 @interpreter_only
 @pytest.mark.parametrize("option", OPTIONS)
-def test_layer_equals_the_readable_path_float64(option, gen, launches):
+@pytest.mark.parametrize("kind", KINDS)
+def test_layer_equals_the_readable_path_float64(kind, option, gen, launches):
     opts = dict(OPTIONS[option])
     lengths, given_state = opts.pop("lengths", None), opts.pop("initial_state", False)
-    layer = randomize_(ts.LSTM(4, 5, return_sequences=True, return_state=True, dtype=torch.float64, generator=7,
-                               **opts), generator=gen).train()
+    layer = randomize_(KINDS[kind](4, 5, return_sequences=True, return_state=True, dtype=torch.float64, generator=7,
+                                   **opts), generator=gen).train()
     x = torch.randn(3, 6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
     _compare(layer, x, gen, torch.float64, lengths, given_state)
-    assert launches == [1], "the Triton kernel did not run"
+    assert [d for d, _ in launches] == [1], "the Triton kernel did not run"
 
 
 @interpreter_only
+@pytest.mark.parametrize("kind", ["lstm", "gru_reset_after"])
 @pytest.mark.parametrize("N, H", [(1, 1), (17, 16), (40, 17), (5, 33), (3, MAX_HIDDEN)])
-def test_sizes_and_partly_filled_tiles(N, H, gen, launches):
+def test_sizes_and_partly_filled_tiles(N, H, kind, gen, launches):
     """Hidden sizes below, at and above a power of two (padded units stay zero) and batch tiles left partly
     empty (17 samples in a tile of 32, 40 in two)."""
-    layer = randomize_(ts.LSTM(3, H, return_sequences=True, return_state=True, dtype=torch.float64,
-                               recurrent_dropout=0.3, generator=3), generator=gen).train()
+    layer = randomize_(KINDS[kind](3, H, return_sequences=True, return_state=True, dtype=torch.float64,
+                                   recurrent_dropout=0.3, generator=3), generator=gen).train()
     x = torch.randn(N, 4, 3, generator=gen, dtype=torch.float64, requires_grad=True)
     lengths = torch.randint(1, 5, (N,), generator=gen).tolist()
     _compare(layer, x, gen, torch.float64, lengths, given_state=True)
-    assert launches == [1]
+    assert [d for d, _ in launches] == [1]
 
 
-def test_float32_within_1e_5(gen, launches, device):
-    layer = ts.LSTM(8, 16, return_sequences=True, return_state=True, dropout=0.2, recurrent_dropout=0.2,
-                    generator=3).train().to(device)
+@pytest.mark.parametrize("kind", KINDS)
+def test_float32_within_1e_5(kind, gen, launches, device):
+    layer = KINDS[kind](8, 16, return_sequences=True, return_state=True, dropout=0.2, recurrent_dropout=0.2,
+                        generator=3).train().to(device)
     x = torch.randn(4, 30, 8, generator=gen).to(device).requires_grad_()
     _compare(layer, x, gen, torch.float32, lengths=[30, 11, 1, 29])
-    assert launches == [1]
+    assert [d for d, _ in launches] == [1]
 
 
 @interpreter_only
 @pytest.mark.parametrize("merge_mode", ["concat", "sum"])
-def test_both_directions_in_one_launch(merge_mode, gen, launches, monkeypatch):
+@pytest.mark.parametrize("kind", KINDS)
+def test_both_directions_in_one_launch(kind, merge_mode, gen, launches, monkeypatch):
     monkeypatch.setattr(dispatch, "JOINED_DIRECTION_DEVICES", {"cuda", "cpu"})
-    layer = randomize_(ts.Bidirectional(ts.LSTM(4, 5, return_sequences=True, return_state=True, dtype=torch.float64,
-                                                recurrent_dropout=0.3, per_gate_masks=False, weight_dropout=0.2,
-                                                generator=7), merge_mode=merge_mode), generator=gen).train()
+    layer = randomize_(ts.Bidirectional(KINDS[kind](4, 5, return_sequences=True, return_state=True,
+                                                    dtype=torch.float64, recurrent_dropout=0.3, per_gate_masks=False,
+                                                    weight_dropout=0.2, generator=7), merge_mode=merge_mode),
+                       generator=gen).train()
     x = torch.randn(3, 6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
     _compare(layer, x, gen, torch.float64, lengths=[6, 2, 5], given_state=True)
-    assert launches == [2]
+    assert [d for d, _ in launches] == [2]
 
 
 def _leaf(*shape, gen):
@@ -87,12 +105,26 @@ def _leaf(*shape, gen):
 @interpreter_only
 @pytest.mark.parametrize("gates", [None, 1, 4])
 @pytest.mark.parametrize("last", [None, [3, 0, 2]])
-def test_gradcheck(gates, last, gen):
+def test_gradcheck_lstm(gates, last, gen):
     L, N, H = 4, 3, 2
     mask = None if gates is None else (torch.rand(gates, N, H, generator=gen, dtype=torch.float64) > 0.3) / 0.7
     args = (_leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
             None if mask is None else mask.double(), None if last is None else torch.tensor(last))
     assert torch.autograd.gradcheck(TritonLSTMFunction.apply, args, fast_mode=True)   # the layer tests compare every entry
+
+
+@interpreter_only
+@pytest.mark.parametrize("gates", [None, 1, 3])
+@pytest.mark.parametrize("relu", [False, True])
+def test_gradcheck_gru(gates, relu, gen):
+    L, N, H = 4, 3, 2
+    mask = None if gates is None else ((torch.rand(gates, N, H, generator=gen) > 0.3) / 0.7).double()
+    xp, h0, w = _leaf(L, N, 3 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(3 * H, H, gen=gen)
+    if relu:
+        xp = (xp + 0.1).detach().requires_grad_()                                  # away from relu's kink
+    assert torch.autograd.gradcheck(TritonGRUResetAfterFunction.apply, (xp, h0, w, _leaf(3 * H, gen=gen), mask, relu),
+                                    fast_mode=True)
+    assert torch.autograd.gradcheck(TritonGRUResetBeforeFunction.apply, (xp, h0, w, mask, relu), fast_mode=True)
 
 
 @interpreter_only

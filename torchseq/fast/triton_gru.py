@@ -1,0 +1,133 @@
+r"""The GRU's fused Triton kernels (both conventions) behind autograd Functions: one launch for the forward loop,
+one for the backward (:mod:`torchseq.fast.triton_kernels.gru_kernels` holds the kernels, equations and buffers).
+
+The Functions take what :mod:`torchseq.fast.gru`'s take, in torch.nn's layout: xp (L, D*N, 3H), h0 (D*N, H),
+W_h (3H, H) or (D, 3H, H), (reset after) b_h (3H,) or one row per sample (D*N, 3H), the recurrent mask
+(1 | 3, D*N, H) or None, and ``relu``. dW_h (and db_h) are products over all steps after the backward launch.
+"""
+from __future__ import annotations
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from ..cells.gru import GRUCell
+from .kernel import Kernel
+from .triton_lstm import _mask_mode, _precision, _takes, launch_config
+
+
+def _run_forward(xp, h0, weight, bias, mask, relu, reset_after):
+    from .triton_kernels import gru_kernels
+    L, DN, H3 = xp.shape
+    H = H3 // 3
+    D = 1 if weight.dim() == 2 else weight.shape[0]
+    N = DN // D
+    xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
+    mask = None if mask is None else mask.contiguous()
+    acts = torch.empty_like(xp)                                                        # (L, D*N, 3H): r, z, n
+    extra, hs = xp.new_empty(L, DN, H), xp.new_empty(L, DN, H)                        # R_n or m_n r h_{t-1}; h_t
+    block_n, block_h, warps = launch_config(N, H)
+    gru_kernels.gru_forward[(-(-N // block_n), D)](
+        xp, h0, weight, xp if bias is None else bias.contiguous(), xp if mask is None else mask, acts, extra, hs,
+        L, N, H, D, RESET_AFTER=reset_after, RELU=relu, BIAS_ROWS=bias is not None and bias.dim() == 2,
+        MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(xp), num_warps=warps)
+    return acts, extra, hs, mask
+
+
+def _run_backward(ctx, d_hs, acts, extra, hs, h0, weight, mask, reset_after):
+    from .triton_kernels import gru_kernels
+    L, DN, H = hs.shape
+    D = 1 if weight.dim() == 2 else weight.shape[0]
+    N = DN // D
+    d_xp = torch.empty_like(acts)                                                      # (L, D*N, 3H)
+    d_rec = torch.empty_like(acts) if reset_after else d_xp                            # dL/dR (reset after)
+    d_h0 = torch.empty_like(h0)
+    block_n, block_h, warps = launch_config(N, H)
+    gru_kernels.gru_backward[(-(-N // block_n), D)](
+        acts, extra, hs, h0, weight, acts if mask is None else mask, d_hs.contiguous(), d_xp, d_rec, d_h0,
+        L, N, H, D, RESET_AFTER=reset_after, RELU=ctx.relu, MASK=_mask_mode(mask), BLOCK_N=block_n,
+        BLOCK_H=block_h, PRECISION=_precision(acts), num_warps=warps)
+    return d_xp, d_rec, d_h0
+
+
+def _weight_grad(d_pre: torch.Tensor, inputs, D: int) -> torch.Tensor:
+    """dW_g = sum over t and direction d's samples of d_pre_g^T x_g: d_pre (L, D*N, 3H), inputs three (L, D*N, H)
+    -> (3H, H), or (D, 3H, H) for D directions."""
+    L, DN, H3 = d_pre.shape
+    H = H3 // 3
+    blocks = [torch.einsum("ldnj,ldnk->djk", d_pre[..., g * H:(g + 1) * H].reshape(L, D, DN // D, H),
+                           x.reshape(L, D, DN // D, H)) for g, x in enumerate(inputs)]   # 3 x (D, H, H)
+    grad = torch.cat(blocks, dim=1)                                                    # (D, 3H, H)
+    return grad if D > 1 else grad[0]
+
+
+def _previous(h0: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
+    """h_{t-1} for every t: (L, D*N, H)."""
+    return torch.cat([h0.unsqueeze(0), hs[:-1]])
+
+
+def _gate_masks(mask):
+    """The three gates' recurrent masks (each broadcastable to (L, D*N, H)), ones without dropout."""
+    if mask is None:
+        return (1.0, 1.0, 1.0)
+    return tuple(mask[g if mask.shape[0] > 1 else 0] for g in range(3))
+
+
+class TritonGRUResetAfterFunction(torch.autograd.Function):
+    """(xp (L, D*N, 3H), h0 (D*N, H), W_h (3H, H) | (D, 3H, H), b_h (3H,) | (D*N, 3H), mask (1|3, D*N, H) or None,
+    relu) -> h_t for every t (L, D*N, H)."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, weight, bias_hh, mask, relu):
+        acts, rec_n, hs, mask = _run_forward(xp, h0, weight, bias_hh, mask, relu, reset_after=True)
+        ctx.relu, ctx.bias_rows = relu, bias_hh.dim() == 2
+        ctx.save_for_backward(acts, rec_n, hs, h0, weight, mask)
+        return hs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs):
+        acts, rec_n, hs, h0, weight, mask = ctx.saved_tensors
+        d_xp, d_rec, d_h0 = _run_backward(ctx, d_hs, acts, rec_n, hs, h0, weight, mask, reset_after=True)
+        D = 1 if weight.dim() == 2 else weight.shape[0]
+        h_prev = _previous(h0, hs)
+        d_weight = _weight_grad(d_rec, [h_prev * m for m in _gate_masks(mask)], D)
+        d_bias = d_rec.sum(0) if ctx.bias_rows else d_rec.sum((0, 1))                  # (D*N, 3H) or (3H,)
+        return d_xp, d_h0, d_weight, d_bias, None, None
+
+
+class TritonGRUResetBeforeFunction(torch.autograd.Function):
+    """(xp (L, D*N, 3H), h0 (D*N, H), W_h (3H, H) | (D, 3H, H), mask (1|3, D*N, H) or None, relu) -> h_t for every
+    t (L, D*N, H)."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, weight, mask, relu):
+        acts, rh, hs, mask = _run_forward(xp, h0, weight, None, mask, relu, reset_after=False)
+        ctx.relu = relu
+        ctx.save_for_backward(acts, rh, hs, h0, weight, mask)
+        return hs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs):
+        acts, rh, hs, h0, weight, mask = ctx.saved_tensors
+        d_xp, _, d_h0 = _run_backward(ctx, d_hs, acts, rh, hs, h0, weight, mask, reset_after=False)
+        D = 1 if weight.dim() == 2 else weight.shape[0]
+        h_prev = _previous(h0, hs)
+        m_r, m_z, _ = _gate_masks(mask)
+        d_weight = _weight_grad(d_xp, [h_prev * m_r, h_prev * m_z, rh], D)            # rh = m_n r h_{t-1}
+        return d_xp, d_h0, d_weight, None, None
+
+
+def _launch_reset_after(cells, xp, h0, state, weight, mask, last, params):
+    return TritonGRUResetAfterFunction.apply(xp, h0, weight, *params("bias_hh"), mask,
+                                             cells[0].activation == "relu"), None
+
+
+def _launch_reset_before(cells, xp, h0, state, weight, mask, last, params):
+    return TritonGRUResetBeforeFunction.apply(xp, h0, weight, mask, cells[0].activation == "relu"), None
+
+
+RESET_AFTER = Kernel(GRUCell, TritonGRUResetAfterFunction, _launch_reset_after,
+                     applies=lambda cell: cell.reset_after and _takes(cell), joins_directions=True)
+RESET_BEFORE = Kernel(GRUCell, TritonGRUResetBeforeFunction, _launch_reset_before,
+                      applies=lambda cell: not cell.reset_after and _takes(cell), joins_directions=True)
