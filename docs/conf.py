@@ -17,6 +17,7 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 
 autodoc_member_order = "bysource"
+autodoc_mock_imports = ["triton"]          # the fused kernels' module documents without triton installed
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_typehints = "description"
 autodoc_inherit_docstrings = False         # torch.autograd.Function's own docs cite labels of torch's site

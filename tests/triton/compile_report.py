@@ -19,7 +19,7 @@ from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
 from torchseq.fast import triton_lstm
-from torchseq.fast.triton_kernels import gru_kernels, lstm_kernels
+from torchseq.fast.triton_kernels import gru_kernels, lstm_kernels, simple_rnn_kernels
 
 PTXAS = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
 SCALARS = {"L": "i32", "N": "i32", "H": "i32", "D": "i32"}
@@ -29,6 +29,8 @@ BACKWARD = ["acts_ptr", "cs_ptr", "c0_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "d_
 GRU_FORWARD = ["xp_ptr", "h0_ptr", "w_ptr", "b_ptr", "mask_ptr", "acts_ptr", "extra_ptr", "hs_ptr"]
 GRU_BACKWARD = ["acts_ptr", "extra_ptr", "hs_ptr", "h0_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "d_xp_ptr", "d_rec_ptr",
                 "d_h0_ptr"]
+SIMPLE_FORWARD = ["xp_ptr", "h0_ptr", "w_ptr", "mask_ptr", "hs_ptr"]
+SIMPLE_BACKWARD = ["hs_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "da_ptr", "d_h0_ptr"]
 TYPES = {torch.float32: "fp32", torch.float64: "fp64"}
 
 
@@ -42,7 +44,11 @@ def kernels(tile: dict):
             *((f"gru_forward_{form}", gru_kernels.gru_forward, GRU_FORWARD,
                {"RESET_AFTER": after, "BIAS_ROWS": after, **gru}) for form, after in (("after", True), ("before", False))),
             *((f"gru_backward_{form}", gru_kernels.gru_backward, GRU_BACKWARD, {"RESET_AFTER": after, **gru})
-              for form, after in (("after", True), ("before", False))))
+              for form, after in (("after", True), ("before", False))),
+            ("simple_rnn_forward", simple_rnn_kernels.simple_rnn_forward, SIMPLE_FORWARD,
+             {"RELU": False, "MASK": 1, **tile}),
+            ("simple_rnn_backward", simple_rnn_kernels.simple_rnn_backward, SIMPLE_BACKWARD,
+             {"RELU": False, "MASK": 1, **tile}))
 
 
 def configurations():

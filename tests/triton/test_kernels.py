@@ -1,4 +1,4 @@
-"""The fused Triton kernels (LSTM, both GRU forms, tanh and relu candidates) under Triton's interpreter, on CPU
+"""The fused Triton kernels (LSTM, both GRU forms, SimpleRNN; tanh and relu) under Triton's interpreter, on CPU
 tensors: the layer through them equals the readable path -- outputs, final states and every gradient, float64
 within 1e-10 and float32 within 1e-5 -- for every option, hidden sizes on both sides of the padded tile, partly
 filled batch tiles and both directions in one launch; gradcheck of each Function for every mask layout; and
@@ -14,6 +14,7 @@ import torchseq.layers.rnn as rnn_module
 from torchseq.fast import choose, dispatch, use_backend
 from torchseq.fast.triton_gru import TritonGRUResetAfterFunction, TritonGRUResetBeforeFunction
 from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, launch_config
+from torchseq.fast.triton_simple_rnn import TritonSimpleRNNFunction
 
 KINDS = {
     "lstm": lambda F, H, **o: ts.LSTM(F, H, **o),
@@ -21,6 +22,8 @@ KINDS = {
     "gru_reset_after": lambda F, H, **o: ts.GRU(F, H, reset_after=True, **o),
     "gru_relu": lambda F, H, **o: ts.GRU(F, H, activation="relu", **o),
     "gru_reset_after_relu": lambda F, H, **o: ts.GRU(F, H, reset_after=True, activation="relu", **o),
+    "simple_tanh": lambda F, H, **o: ts.SimpleRNN(F, H, **o),
+    "simple_relu": lambda F, H, **o: ts.SimpleRNN(F, H, activation="relu", **o),
 }
 
 
@@ -128,6 +131,17 @@ def test_gradcheck_gru(gates, relu, gen):
 
 
 @interpreter_only
+@pytest.mark.parametrize("shared", [False, True])
+@pytest.mark.parametrize("relu", [False, True])
+def test_gradcheck_simple_rnn(shared, relu, gen):
+    L, N, H = 4, 3, 2
+    mask = ((torch.rand(1, N, H, generator=gen) > 0.3) / 0.7).double() if shared else None
+    xp = (_leaf(L, N, H, gen=gen) + (0.1 if relu else 0.0)).detach().requires_grad_()
+    args = (xp, _leaf(N, H, gen=gen), _leaf(H, H, gen=gen), mask, relu)
+    assert torch.autograd.gradcheck(TritonSimpleRNNFunction.apply, args, fast_mode=True)
+
+
+@interpreter_only
 def test_which_layers_take_the_triton_kernel():
     lstm = ts.LSTM(3, 8)
     assert choose(lstm)[0] is not KERNEL                                          # CPU, "auto": the eager loop
@@ -139,6 +153,7 @@ def test_which_layers_take_the_triton_kernel():
             assert choose(lstm)[0] is not KERNEL
         with torch.autocast("cpu", dtype=torch.bfloat16):
             assert choose(lstm)[0] is not KERNEL                                  # bf16 runs the eager loop
+        assert choose(ts.SimpleRNN(3, 8, layer_norm=True))[0].function.__name__ == "LayerNormSimpleRNNFunction"
     with pytest.raises(ValueError, match=r"backend must be one of \('auto', 'triton', 'eager'\), got 'cuda'"):
         with use_backend("cuda"):
             pass

@@ -1,10 +1,10 @@
 """Which kernels the fast path may use: the eager PyTorch loops, or the fused Triton kernels.
 
-    "auto"    (default) Triton's persistent kernels on CUDA tensors where triton is installed and a kernel
-              takes the layer; the eager loops everywhere else (on the CPU nothing changes)
-    "triton"  Triton wherever a kernel takes the layer, also on CPU tensors when Triton's interpreter is on
-              (``TRITON_INTERPRET=1`` set before the kernels are first imported: how the tests prove them)
-    "eager"   never Triton
+- ``"auto"`` (default): Triton's persistent kernels on CUDA tensors where triton is installed and a kernel
+  takes the layer; the eager loops everywhere else (on the CPU nothing changes);
+- ``"triton"``: Triton wherever a kernel takes the layer, also on CPU tensors when Triton's interpreter is on
+  (``TRITON_INTERPRET=1`` set before triton is first imported: how the tests prove them);
+- ``"eager"``: never Triton.
 
 ``with torchseq.fast.use_backend("eager"): ...`` switches for the block (per thread; nests), as
 :func:`torchseq.use_reference_path` does for the readable path.

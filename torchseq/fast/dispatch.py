@@ -34,7 +34,8 @@ from ..cells.lstm import LSTMCell
 from ..cells.masks import Masks
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from ..cells.simple_rnn import SimpleRNNCell
-from . import gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn, triton_gru, triton_lstm
+from . import (gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn, triton_gru, triton_lstm,
+               triton_simple_rnn)
 from .kernel import Kernel
 from .layout import per_gate
 
@@ -42,7 +43,7 @@ from .layout import per_gate
 # first one that takes a cell first (the fused Triton kernels, where the backend in force allows them, before
 # the eager loops).
 KERNELS: Dict[type, Tuple[Kernel, ...]] = {
-    SimpleRNNCell: (simple_rnn.KERNEL, layer_norm_simple_rnn.KERNEL),
+    SimpleRNNCell: (triton_simple_rnn.KERNEL, simple_rnn.KERNEL, layer_norm_simple_rnn.KERNEL),
     LSTMCell: (triton_lstm.KERNEL, lstm.KERNEL),
     PeepholeLSTMCell: (peephole_lstm.KERNEL,),
     LayerNormLSTMCell: (layer_norm_lstm.KERNEL,),
