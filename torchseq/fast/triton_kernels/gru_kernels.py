@@ -40,7 +40,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from .lstm_kernels import _mask_of, _tanh
+from .lstm_kernels import _mask_of, _tanh, _tile
 
 
 @triton.jit
@@ -83,11 +83,7 @@ def gru_forward(xp_ptr, h0_ptr, w_ptr, b_ptr, mask_ptr, acts_ptr, extra_ptr, hs_
                 RESET_AFTER: tl.constexpr, RELU: tl.constexpr, BIAS_ROWS: tl.constexpr, MASK: tl.constexpr,
                 BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
-    d = tl.program_id(1)
-    n_idx = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
-    rows = d * N + n_idx
-    cols = tl.arange(0, BLOCK_H)
-    ok = (n_idx < N)[:, None] & (cols < H)[None, :]
+    d, n_idx, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
@@ -134,11 +130,7 @@ def gru_backward(acts_ptr, extra_ptr, hs_ptr, h0_ptr, w_ptr, mask_ptr, d_hs_ptr,
                  BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
     """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes dL/dxp, dL/dR (reset after)
     and dL/dh_0."""
-    d = tl.program_id(1)
-    n_idx = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
-    rows = d * N + n_idx
-    cols = tl.arange(0, BLOCK_H)
-    ok = (n_idx < N)[:, None] & (cols < H)[None, :]
+    d, n_idx, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]

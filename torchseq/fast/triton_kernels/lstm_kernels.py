@@ -63,6 +63,16 @@ def _gate_weight(w_ptr, d, g, H, j, k, BLOCK_H: tl.constexpr):
 
 
 @triton.jit
+def _tile(N, D, H, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr):
+    """This program's direction d, its samples n, their rows d*N + n (direction-major), the columns of its tile
+    and the tile's in-bounds mask (BLOCK_N, BLOCK_H): grid (cdiv(N, BLOCK_N), D)."""
+    d = tl.program_id(1)
+    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
+    cols = tl.arange(0, BLOCK_H)
+    return d, n, d * N + n, cols, (n < N)[:, None] & (cols < H)[None, :]
+
+
+@triton.jit
 def _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK: tl.constexpr):
     """The recurrent keep-mask of gate g for these rows, (BLOCK_N, BLOCK_H): ones without dropout (MASK 0),
     the shared mask (MASK 1) or gate g's own (MASK 2)."""
@@ -77,11 +87,7 @@ def _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK: tl.constexpr):
 def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, acts_ptr, cs_ptr, hs_ptr, L, N, H, D,
                  MASK: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
-    d = tl.program_id(1)
-    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
-    rows = d * N + n                                                          # (BLOCK_N,) rows of xp, h, c
-    cols = tl.arange(0, BLOCK_H)
-    ok = (n < N)[:, None] & (cols < H)[None, :]                               # (BLOCK_N, BLOCK_H)
+    d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)                 # rows of xp, h, c; ok (BLOCK_N, BLOCK_H)
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
@@ -122,11 +128,7 @@ def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, d_hs_ptr, d_c_last_
                   d_c0_ptr, L, N, H, D, MASK: tl.constexpr, HAS_D_HS: tl.constexpr, HAS_D_C_LAST: tl.constexpr,
                   HAS_LAST: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
     """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes da (= dL/dxp), dL/dh_0, dL/dc_0."""
-    d = tl.program_id(1)
-    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
-    rows = d * N + n
-    cols = tl.arange(0, BLOCK_H)
-    ok = (n < N)[:, None] & (cols < H)[None, :]
+    d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]

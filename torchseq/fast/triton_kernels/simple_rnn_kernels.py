@@ -25,18 +25,14 @@ import triton
 import triton.language as tl
 
 from .gru_kernels import _phi, _phi_grad
-from .lstm_kernels import _mask_of
+from .lstm_kernels import _mask_of, _tile
 
 
 @triton.jit
 def simple_rnn_forward(xp_ptr, h0_ptr, w_ptr, mask_ptr, hs_ptr, L, N, H, D, RELU: tl.constexpr, MASK: tl.constexpr,
                        BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
-    d = tl.program_id(1)
-    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
-    rows = d * N + n
-    cols = tl.arange(0, BLOCK_H)
-    ok = (n < N)[:, None] & (cols < H)[None, :]
+    d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
@@ -54,11 +50,7 @@ def simple_rnn_forward(xp_ptr, h0_ptr, w_ptr, mask_ptr, hs_ptr, L, N, H, D, RELU
 def simple_rnn_backward(hs_ptr, w_ptr, mask_ptr, d_hs_ptr, da_ptr, d_h0_ptr, L, N, H, D, RELU: tl.constexpr,
                         MASK: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
     """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes dL/da (= dL/dxp), dL/dh_0."""
-    d = tl.program_id(1)
-    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
-    rows = d * N + n
-    cols = tl.arange(0, BLOCK_H)
-    ok = (n < N)[:, None] & (cols < H)[None, :]
+    d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]
