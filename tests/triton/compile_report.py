@@ -23,8 +23,8 @@ from torchseq.fast.triton_kernels import gru_kernels, lstm_kernels, simple_rnn_k
 
 PTXAS = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
 SCALARS = {"L": "i32", "N": "i32", "H": "i32", "D": "i32"}
-FORWARD = ["xp_ptr", "h0_ptr", "c0_ptr", "w_ptr", "mask_ptr", "acts_ptr", "cs_ptr", "hs_ptr"]
-BACKWARD = ["acts_ptr", "cs_ptr", "c0_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "d_c_last_ptr", "last_ptr", "da_ptr",
+FORWARD = ["xp_ptr", "h0_ptr", "c0_ptr", "w_ptr", "mask_ptr", "peep_ptr", "acts_ptr", "cs_ptr", "hs_ptr"]
+BACKWARD = ["acts_ptr", "cs_ptr", "c0_ptr", "w_ptr", "mask_ptr", "peep_ptr", "d_hs_ptr", "d_c_last_ptr", "last_ptr", "da_ptr",
             "d_h0_ptr", "d_c0_ptr"]
 GRU_FORWARD = ["xp_ptr", "h0_ptr", "w_ptr", "b_ptr", "mask_ptr", "acts_ptr", "extra_ptr", "hs_ptr"]
 GRU_BACKWARD = ["acts_ptr", "extra_ptr", "hs_ptr", "h0_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "d_xp_ptr", "d_rec_ptr",
@@ -34,13 +34,20 @@ SIMPLE_BACKWARD = ["hs_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "da_ptr", "d_h0_pt
 TYPES = {torch.float32: "fp32", torch.float64: "fp64"}
 
 
+def lstm_kernel_pair(tile: dict, peephole: bool):
+    """The LSTM's forward and backward kernels, plain or with peepholes."""
+    name = "_peephole" if peephole else ""
+    lstm = {"MASK": 2, "PEEPHOLE": peephole, **tile}
+    return ((f"lstm_forward{name}", lstm_kernels.lstm_forward, FORWARD, lstm),
+            (f"lstm_backward{name}", lstm_kernels.lstm_backward, BACKWARD,
+             {"HAS_D_HS": True, "HAS_D_C_LAST": True, "HAS_LAST": True, **lstm}))
+
+
 def kernels(tile: dict):
     """(name, kernel, pointer arguments, constants) of every kernel, in its most demanding form (one mask per
     gate, every optional input present)."""
     gru = {"RELU": False, "MASK": 2, **tile}
-    return (("lstm_forward", lstm_kernels.lstm_forward, FORWARD, {"MASK": 2, **tile}),
-            ("lstm_backward", lstm_kernels.lstm_backward, BACKWARD,
-             {"MASK": 2, "HAS_D_HS": True, "HAS_D_C_LAST": True, "HAS_LAST": True, **tile}),
+    return (*lstm_kernel_pair(tile, peephole=False),
             *((f"gru_forward_{form}", gru_kernels.gru_forward, GRU_FORWARD,
                {"RESET_AFTER": after, "BIAS_ROWS": after, **gru}) for form, after in (("after", True), ("before", False))),
             *((f"gru_backward_{form}", gru_kernels.gru_backward, GRU_BACKWARD, {"RESET_AFTER": after, **gru})
@@ -51,9 +58,9 @@ def kernels(tile: dict):
              {"RELU": False, "MASK": 1, **tile}))
 
 
-def configurations():
-    """Every (dtype, BLOCK_N, BLOCK_H, warps) the dispatcher can launch."""
-    return [(dtype, *config) for dtype in triton_lstm.DTYPES for config in triton_lstm.launch_configs()]
+def configurations(peephole: bool = False):
+    """Every (dtype, BLOCK_N, BLOCK_H, warps) the dispatcher can launch (the peephole LSTM's own, smaller set)."""
+    return [(dtype, *config) for dtype in triton_lstm.DTYPES for config in triton_lstm.launch_configs(peephole)]
 
 
 def resources(fn, pointers, constants, dtype, capability, warps):
@@ -75,9 +82,11 @@ def resources(fn, pointers, constants, dtype, capability, warps):
 
 
 def main(capability: int) -> None:
-    for dtype, block_n, block_h, warps in configurations():
+    plain = [(config, kernels) for config in configurations()]
+    peephole = [(config, lambda tile: lstm_kernel_pair(tile, peephole=True)) for config in configurations(True)]
+    for (dtype, block_n, block_h, warps), family in plain + peephole:
         tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "PRECISION": "ieee"}
-        for name, fn, pointers, constants in kernels(tile):
+        for name, fn, pointers, constants in family(tile):
             row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "BLOCK_N": block_n,
                    "BLOCK_H": block_h, "num_warps": warps}
             print(json.dumps(row | resources(fn, pointers, constants, dtype, capability, warps)), flush=True)

@@ -1,4 +1,4 @@
-"""The fused Triton kernels (LSTM, both GRU forms, SimpleRNN; tanh and relu) under Triton's interpreter, on CPU
+"""The fused Triton kernels (LSTM, peephole LSTM, both GRU forms, SimpleRNN; tanh and relu) under Triton's interpreter, on CPU
 tensors: the layer through them equals the readable path -- outputs, final states and every gradient, float64
 within 1e-10 and float32 within 1e-5 -- for every option, hidden sizes on both sides of the padded tile, partly
 filled batch tiles and both directions in one launch; gradcheck of each Function for every mask layout; and
@@ -13,11 +13,12 @@ from tests.triton.conftest import interpreter_only
 import torchseq.layers.rnn as rnn_module
 from torchseq.fast import choose, dispatch, use_backend
 from torchseq.fast.triton_gru import TritonGRUResetAfterFunction, TritonGRUResetBeforeFunction
-from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, launch_config
+from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, TritonPeepholeLSTMFunction, launch_config
 from torchseq.fast.triton_simple_rnn import TritonSimpleRNNFunction
 
 KINDS = {
     "lstm": lambda F, H, **o: ts.LSTM(F, H, **o),
+    "peephole": lambda F, H, **o: ts.PeepholeLSTM(F, H, **o),
     "gru_reset_before": lambda F, H, **o: ts.GRU(F, H, **o),
     "gru_reset_after": lambda F, H, **o: ts.GRU(F, H, reset_after=True, **o),
     "gru_relu": lambda F, H, **o: ts.GRU(F, H, activation="relu", **o),
@@ -89,7 +90,7 @@ def test_float32_within_1e_5(kind, gen, launches, device):
 
 @interpreter_only
 @pytest.mark.parametrize("merge_mode", ["concat", "sum"])
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "peephole"])                 # the peephole's do not join
 def test_both_directions_in_one_launch(kind, merge_mode, gen, launches, monkeypatch):
     monkeypatch.setattr(dispatch, "JOINED_DIRECTION_DEVICES", {"cuda", "cpu"})
     layer = randomize_(ts.Bidirectional(KINDS[kind](4, 5, return_sequences=True, return_state=True,
@@ -114,6 +115,17 @@ def test_gradcheck_lstm(gates, last, gen):
     args = (_leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
             None if mask is None else mask.double(), None if last is None else torch.tensor(last))
     assert torch.autograd.gradcheck(TritonLSTMFunction.apply, args, fast_mode=True)   # the layer tests compare every entry
+
+
+@interpreter_only
+@pytest.mark.parametrize("gates", [None, 1, 4])
+@pytest.mark.parametrize("last", [None, [3, 0, 2]])
+def test_gradcheck_peephole(gates, last, gen):
+    L, N, H = 4, 3, 2
+    mask = None if gates is None else ((torch.rand(gates, N, H, generator=gen) > 0.3) / 0.7).double()
+    args = (_leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen),
+            _leaf(H, gen=gen), _leaf(H, gen=gen), _leaf(H, gen=gen), mask, None if last is None else torch.tensor(last))
+    assert torch.autograd.gradcheck(TritonPeepholeLSTMFunction.apply, args, fast_mode=True)
 
 
 @interpreter_only
@@ -149,6 +161,8 @@ def test_which_layers_take_the_triton_kernel():
         assert choose(lstm)[0] is KERNEL
         assert "kernel torchseq.fast.triton_lstm.TritonLSTMFunction" in ts.explain(lstm)
         assert choose(ts.LSTM(3, MAX_HIDDEN + 1))[0] is not KERNEL                 # W_h does not fit on chip
+        assert choose(ts.PeepholeLSTM(3, 32))[0].function is TritonPeepholeLSTMFunction
+        assert choose(ts.PeepholeLSTM(3, 33))[0].function.__name__ == "PeepholeLSTMFunction"   # its tiles spill
         with use_backend("eager"):
             assert choose(lstm)[0] is not KERNEL
         with torch.autocast("cpu", dtype=torch.bfloat16):
@@ -163,5 +177,8 @@ def test_launch_config():
     assert launch_config(1, 1) == (16, 16, 8)
     assert launch_config(17, 32) == (32, 32, 8)
     assert launch_config(4096, 33) == (16, 64, 8)
+    assert launch_config(17, 32, peephole=True) == (16, 32, 4)
     with pytest.raises(ValueError, match=f"take 1 to {MAX_HIDDEN} hidden units, got 65"):
         launch_config(8, 65)
+    with pytest.raises(ValueError, match="peephole kernels take 1 to 32 hidden units, got 33"):
+        launch_config(8, 33, peephole=True)

@@ -32,8 +32,10 @@ class PeepholeLSTMCell(RecurrentCell):
     State (h, c). Trace entries (per step, (N, H)): i, f, g, o, c, h.
 
     Fast twin: a layer runs torchseq/fast/peephole_lstm.py (PeepholeLSTMFunction) -- the same equations,
-    backpropagation through time written out. This ``step`` runs inside ``torchseq.use_reference_path()``, for
-    subclasses and once patched; ``torchseq.explain(layer)`` says which.
+    backpropagation through time written out -- and on CUDA the fused Triton kernels of
+    torchseq/fast/triton_lstm.py (TritonPeepholeLSTMFunction; ``torchseq.fast.use_backend`` chooses). This
+    ``step`` runs inside ``torchseq.use_reference_path()``, for subclasses and once patched;
+    ``torchseq.explain(layer)`` says which.
     """
 
     gates = ("i", "f", "g", "o")

@@ -45,7 +45,7 @@ from .layout import per_gate
 KERNELS: Dict[type, Tuple[Kernel, ...]] = {
     SimpleRNNCell: (triton_simple_rnn.KERNEL, simple_rnn.KERNEL, layer_norm_simple_rnn.KERNEL),
     LSTMCell: (triton_lstm.KERNEL, lstm.KERNEL),
-    PeepholeLSTMCell: (peephole_lstm.KERNEL,),
+    PeepholeLSTMCell: (triton_lstm.PEEPHOLE, peephole_lstm.KERNEL),
     LayerNormLSTMCell: (layer_norm_lstm.KERNEL,),
     GRUCell: (triton_gru.RESET_BEFORE, triton_gru.RESET_AFTER, gru.RESET_BEFORE, gru.RESET_AFTER),
 }

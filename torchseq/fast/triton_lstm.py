@@ -1,7 +1,8 @@
-r"""The LSTM's fused Triton kernels behind an autograd Function: one launch for the forward loop, one for
-the backward loop (:mod:`torchseq.fast.triton_kernels.lstm_kernels` holds the kernels, their equations and buffers).
+r"""The LSTM's and the peephole LSTM's fused Triton kernels behind autograd Functions: one launch for the forward
+loop, one for the backward loop (:mod:`torchseq.fast.triton_kernels.lstm_kernels` holds the kernels, their
+equations and buffers).
 
-The Function takes what :class:`~torchseq.fast.lstm.LSTMFunction` takes, in torch.nn's layout: xp
+The LSTM's Function takes what :class:`~torchseq.fast.lstm.LSTMFunction` takes, in torch.nn's layout: xp
 (L, D*N, 4H), h0 and c0 (D*N, H), W_h (4H, H) -- or (D, 4H, H) for D directions stacked along the batch --
 the recurrent mask (1 | 4, D*N, H) or None, and ``last`` (D*N,), each sample's final step, or None. dL/dxp
 comes out of the backward kernel; dW_h = sum_t da_t^T (m h_{t-1}) is one product after it, as on the eager
@@ -13,6 +14,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from ..cells.lstm import LSTMCell
+from ..cells.peephole_lstm import PeepholeLSTMCell
 from .backend import interpreting, triton_allowed
 from .kernel import Kernel
 from .product import DirectionProduct, MaskedProduct, recurrent_weight_grad
@@ -21,6 +23,7 @@ from .product import DirectionProduct, MaskedProduct, recurrent_weight_grad
 # configuration launch_config can return is compiled for sm_80 and sm_90 by tests/triton/test_compile.py,
 # which checks that it fits the target's shared memory and spills no register.
 MAX_HIDDEN = 64
+MAX_HIDDEN_PEEPHOLE = 32                       # the peephole backward's 16 x 64 and 32 x 16 tiles spill on sm_90
 DTYPES = (torch.float32,)                      # float64 too under Triton's interpreter (the tests' precision)
 
 # (BLOCK_N, BLOCK_H) -> warps per program: the fewest that keep every kernel free of register spills on both
@@ -28,21 +31,23 @@ DTYPES = (torch.float32,)                      # float64 too under Triton's inte
 WARPS = {(16, 16): 8, (16, 32): 4, (16, 64): 8, (32, 16): 8, (32, 32): 8}
 
 
-def launch_config(N: int, H: int):
+def launch_config(N: int, H: int, peephole: bool = False):
     """(BLOCK_N, BLOCK_H, num_warps): samples per program, the padded hidden size (powers of two, at least 16,
     the smallest sizes ``tl.dot`` takes) and the warps per program: 32 samples a program up to 32 units, 16
-    beyond (a 64-unit tile of 32 samples spills registers)."""
-    if not 1 <= H <= MAX_HIDDEN:
-        raise ValueError(f"the Triton LSTM kernels take 1 to {MAX_HIDDEN} hidden units, got {H}")
+    beyond (a 64-unit tile of 32 samples spills registers) and always 16 for the peephole LSTM."""
+    limit = MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
+    if not 1 <= H <= limit:
+        raise ValueError(f"the Triton {'peephole ' if peephole else ''}kernels take 1 to {limit} hidden units, got {H}")
     block_h = max(16, 1 << (H - 1).bit_length())
-    block_n = 32 if block_h <= 32 and N > 16 else 16
+    block_n = 32 if block_h <= 32 and N > 16 and not peephole else 16
     return block_n, block_h, WARPS[block_n, block_h]
 
 
-def launch_configs():
+def launch_configs(peephole: bool = False):
     """Every (BLOCK_N, BLOCK_H, num_warps) that :func:`launch_config` returns: what the ahead-of-time check
     compiles."""
-    return sorted({launch_config(N, H) for H in range(1, MAX_HIDDEN + 1) for N in (1, 16, 17, 4096)})
+    limit = MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
+    return sorted({launch_config(N, H, peephole) for H in range(1, limit + 1) for N in (1, 16, 17, 4096)})
 
 
 def _precision(t: torch.Tensor) -> str:
@@ -55,60 +60,91 @@ def _mask_mode(mask) -> int:
     return 0 if mask is None else (1 if mask.shape[0] == 1 else 2)
 
 
+def _forward(ctx, xp, h0, c0, weight, peepholes, mask, last):
+    """Launch the forward kernel; save what the backward reads -> (hs, c_last). ``peepholes``: (3, H) or None."""
+    from .triton_kernels import lstm_kernels
+    ctx.set_materialize_grads(False)
+    L, DN, H4 = xp.shape
+    H = H4 // 4
+    D = 1 if weight.dim() == 2 else weight.shape[0]
+    N = DN // D
+    xp, weight = xp.contiguous(), weight.contiguous()
+    h0, c0 = h0.contiguous(), c0.contiguous()
+    mask = None if mask is None else mask.contiguous()
+    acts = torch.empty_like(xp)                                                        # (L, D*N, 4H): i, f, g, o
+    cs, hs = xp.new_empty(L, DN, H), xp.new_empty(L, DN, H)                           # c_t, h_t
+    block_n, block_h, warps = launch_config(N, H, peephole=peepholes is not None)
+    lstm_kernels.lstm_forward[(-(-N // block_n), D)](
+        xp, h0, c0, weight, xp if mask is None else mask, xp if peepholes is None else peepholes, acts, cs, hs,
+        L, N, H, D, MASK=_mask_mode(mask), PEEPHOLE=peepholes is not None, BLOCK_N=block_n, BLOCK_H=block_h,
+        PRECISION=_precision(xp), num_warps=warps)
+    c_last = (cs[-1] if last is None else cs[last, torch.arange(DN, device=xp.device)]).clone()
+    ctx.save_for_backward(acts, cs, hs, h0, c0, weight, peepholes, mask, last)
+    return hs, c_last
+
+
+def _backward(ctx, d_hs, d_c_last):
+    """Launch the backward kernel -> (dL/dxp, dL/dh0, dL/dc0, dL/dW_h, and (3, H) dL/dpeepholes or None)."""
+    from .triton_kernels import lstm_kernels
+    acts, cs, hs, h0, c0, weight, peepholes, mask, last = ctx.saved_tensors
+    L, DN, H = cs.shape
+    D = 1 if weight.dim() == 2 else weight.shape[0]
+    N = DN // D
+    da = torch.empty_like(acts)                                                        # (L, D*N, 4H): dL/dxp
+    d_h0, d_c0 = torch.empty_like(h0), torch.empty_like(c0)
+    block_n, block_h, warps = launch_config(N, H, peephole=peepholes is not None)
+    lstm_kernels.lstm_backward[(-(-N // block_n), D)](
+        acts, cs, c0, weight, acts if mask is None else mask, acts if peepholes is None else peepholes,
+        acts if d_hs is None else d_hs.contiguous(), c0 if d_c_last is None else d_c_last.contiguous(),
+        acts if last is None else last, da, d_h0, d_c0, L, N, H, D, MASK=_mask_mode(mask),
+        PEEPHOLE=peepholes is not None, HAS_D_HS=d_hs is not None, HAS_D_C_LAST=d_c_last is not None,
+        HAS_LAST=last is not None, BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(acts), num_warps=warps)
+    product = DirectionProduct(weight, mask) if weight.dim() == 3 else MaskedProduct(weight, mask)
+    d_weight = recurrent_weight_grad(product, da, h0, hs)                              # (4H, H) or (D, 4H, H)
+    d_peepholes = None
+    if peepholes is not None:
+        c_prev = torch.cat([c0.unsqueeze(0), cs[:-1]])                                # c_{t-1} for every t
+        da_i, da_f, _, da_o = da.split(H, dim=-1)                                      # (L, N, H) each
+        d_peepholes = torch.stack([(da_i * c_prev).sum((0, 1)), (da_f * c_prev).sum((0, 1)), (da_o * cs).sum((0, 1))])
+    return da, d_h0, d_c0, d_weight, d_peepholes
+
+
 class TritonLSTMFunction(torch.autograd.Function):
     """(xp (L, D*N, 4H), h0, c0 (D*N, H), W_h (4H, H) | (D, 4H, H), mask (1|4, D*N, H) or None, last (D*N,)
     or None) -> (h_t for every t (L, D*N, H), the cell state at step ``last`` (D*N, H))."""
 
     @staticmethod
     def forward(ctx, xp, h0, c0, weight, mask, last):
-        from .triton_kernels import lstm_kernels
-        ctx.set_materialize_grads(False)
-        L, DN, H4 = xp.shape
-        H = H4 // 4
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        N = DN // D
-        xp, weight = xp.contiguous(), weight.contiguous()
-        h0, c0 = h0.contiguous(), c0.contiguous()
-        mask = None if mask is None else mask.contiguous()
-        acts = torch.empty_like(xp)                                                    # (L, D*N, 4H): i, f, g, o
-        cs, hs = xp.new_empty(L, DN, H), xp.new_empty(L, DN, H)                       # c_t, h_t
-        block_n, block_h, warps = launch_config(N, H)
-        grid = (-(-N // block_n), D)
-        lstm_kernels.lstm_forward[grid](
-            xp, h0, c0, weight, xp if mask is None else mask, acts, cs, hs, L, N, H, D,
-            MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(xp), num_warps=warps)
-        c_last = (cs[-1] if last is None else cs[last, torch.arange(DN, device=xp.device)]).clone()
-        ctx.save_for_backward(acts, cs, hs, h0, c0, weight, mask, last)
-        return hs, c_last
+        return _forward(ctx, xp, h0, c0, weight, None, mask, last)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, d_hs, d_c_last):
-        from .triton_kernels import lstm_kernels
-        acts, cs, hs, h0, c0, weight, mask, last = ctx.saved_tensors
-        L, DN, H = cs.shape
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        N = DN // D
-        da = torch.empty_like(acts)                                                    # (L, D*N, 4H): dL/dxp
-        d_h0, d_c0 = torch.empty_like(h0), torch.empty_like(c0)
-        block_n, block_h, warps = launch_config(N, H)
-        grid = (-(-N // block_n), D)
-        lstm_kernels.lstm_backward[grid](
-            acts, cs, c0, weight, acts if mask is None else mask,
-            acts if d_hs is None else d_hs.contiguous(), c0 if d_c_last is None else d_c_last.contiguous(),
-            acts if last is None else last, da, d_h0, d_c0, L, N, H, D,
-            MASK=_mask_mode(mask), HAS_D_HS=d_hs is not None, HAS_D_C_LAST=d_c_last is not None,
-            HAS_LAST=last is not None, BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(acts), num_warps=warps)
-        product = DirectionProduct(weight, mask) if D > 1 or weight.dim() == 3 else MaskedProduct(weight, mask)
-        d_weight = recurrent_weight_grad(product, da, h0, hs)                          # (4H, H) or (D, 4H, H)
-        return da, d_h0, d_c0, d_weight, None, None
+        return (*_backward(ctx, d_hs, d_c_last)[:4], None, None)
+
+
+class TritonPeepholeLSTMFunction(torch.autograd.Function):
+    """(xp (L, N, 4H), h0, c0 (N, H), W_h (4H, H), w_ci, w_cf, w_co (H,), mask (1|4, N, H) or None, last (N,) or
+    None) -> (h_t for every t (L, N, H), the cell state at step ``last`` (N, H)): the LSTM's kernels with the
+    peephole terms (Gers & Schmidhuber 2000)."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, c0, weight, w_ci, w_cf, w_co, mask, last):
+        return _forward(ctx, xp, h0, c0, weight, torch.stack([w_ci, w_cf, w_co]).contiguous(), mask, last)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs, d_c_last):
+        d_xp, d_h0, d_c0, d_weight, d_peepholes = _backward(ctx, d_hs, d_c_last)
+        return d_xp, d_h0, d_c0, d_weight, *d_peepholes.unbind(0), None, None
 
 
 def _takes(cell) -> bool:
     """A cell this kernel runs under the backend in force: its device allowed, its dtype, H on chip."""
     device, dtype = cell.weight_hh.device.type, cell.weight_hh.dtype
     precise = dtype in DTYPES or (dtype == torch.float64 and interpreting())
-    return (triton_allowed(device) and precise and cell.hidden_size <= MAX_HIDDEN
+    limit = MAX_HIDDEN_PEEPHOLE if isinstance(cell, PeepholeLSTMCell) else MAX_HIDDEN
+    return (triton_allowed(device) and precise and cell.hidden_size <= limit
             and not torch.is_autocast_enabled(device))
 
 
@@ -116,4 +152,10 @@ def _launch(cells, xp, h0, state, weight, mask, last, params):
     return TritonLSTMFunction.apply(xp, h0, state[1], weight, mask, last)
 
 
+def _launch_peephole(cells, xp, h0, state, weight, mask, last, params):
+    return TritonPeepholeLSTMFunction.apply(xp, h0, state[1], weight, *params("weight_ci", "weight_cf", "weight_co"),
+                                            mask, last)
+
+
 KERNEL = Kernel(LSTMCell, TritonLSTMFunction, _launch, applies=_takes, joins_directions=True)
+PEEPHOLE = Kernel(PeepholeLSTMCell, TritonPeepholeLSTMFunction, _launch_peephole, applies=_takes)

@@ -17,7 +17,10 @@ Backward, t = L-1 .. 0, with dh_t = dL/dy_t + \sum_g m_g \odot (da_{t+1,g} W_g) 
     da_i &= dc_t\, g\, i (1-i), \quad da_f = dc_t\, c_{t-1} f(1-f), \quad da_g = dc_t\, i (1 - g^2), \quad
     da_o = dh_t \tanh(c_t)\, o (1-o)
 
-dW_h and dL/dx are left to one large product each after the launch.
+With ``PEEPHOLE`` (Gers & Schmidhuber 2000, :class:`~torchseq.PeepholeLSTMCell`) i and f also see
+w_{ci,cf} \odot c_{t-1} and o sees w_{co} \odot c_t; the backward then adds w_co da_o to dc_t and
+w_ci da_i + w_cf da_f to the carry. dW_h, the peepholes' gradients and dL/dx are left to one large product
+each after the launch.
 
 Buffers (rows b = d*N + n, direction-major as in :mod:`torchseq.fast.dispatch`):
 
@@ -73,6 +76,17 @@ def _tile(N, D, H, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr):
 
 
 @triton.jit
+def _peepholes(peep_ptr, H, cols, ok, PEEPHOLE: tl.constexpr):
+    """(w_ci, w_cf, w_co) from peep (3, H), each broadcast to the tile; zeros for the plain LSTM (no peepholes)."""
+    zeros = tl.where(ok, 0.0, 0.0).to(peep_ptr.dtype.element_ty)
+    if PEEPHOLE:
+        return (zeros + tl.load(peep_ptr + cols, mask=cols < H, other=0.0)[None, :],
+                zeros + tl.load(peep_ptr + H + cols, mask=cols < H, other=0.0)[None, :],
+                zeros + tl.load(peep_ptr + 2 * H + cols, mask=cols < H, other=0.0)[None, :])
+    return zeros, zeros, zeros
+
+
+@triton.jit
 def _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK: tl.constexpr):
     """The recurrent keep-mask of gate g for these rows, (BLOCK_N, BLOCK_H): ones without dropout (MASK 0),
     the shared mask (MASK 1) or gate g's own (MASK 2)."""
@@ -84,8 +98,9 @@ def _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK: tl.constexpr):
 
 
 @triton.jit
-def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, acts_ptr, cs_ptr, hs_ptr, L, N, H, D,
-                 MASK: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
+def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, acts_ptr, cs_ptr, hs_ptr, L, N, H, D,
+                 MASK: tl.constexpr, PEEPHOLE: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
+                 PRECISION: tl.constexpr):
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)                 # rows of xp, h, c; ok (BLOCK_N, BLOCK_H)
     DN = D * N
@@ -99,6 +114,7 @@ def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, acts_ptr, cs_ptr, hs_p
     m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
     m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
     m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK)
+    w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE)
     state = rows[:, None] * H + cols[None, :]
     h = tl.load(h0_ptr + state, mask=ok, other=0.0)
     c = tl.load(c0_ptr + state, mask=ok, other=0.0)
@@ -108,11 +124,11 @@ def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, acts_ptr, cs_ptr, hs_p
         a_f = tl.load(xp_ptr + gate + H, mask=ok, other=0.0) + tl.dot(h * m_f, w_f, input_precision=PRECISION)
         a_g = tl.load(xp_ptr + gate + 2 * H, mask=ok, other=0.0) + tl.dot(h * m_g, w_g, input_precision=PRECISION)
         a_o = tl.load(xp_ptr + gate + 3 * H, mask=ok, other=0.0) + tl.dot(h * m_o, w_o, input_precision=PRECISION)
-        i = tl.sigmoid(a_i)                                                   # input gate
-        f = tl.sigmoid(a_f)                                                   # forget gate
+        i = tl.sigmoid(a_i + w_ci * c)                                        # input gate (peephole on c_{t-1})
+        f = tl.sigmoid(a_f + w_cf * c)                                        # forget gate (peephole on c_{t-1})
         g = _tanh(a_g)                                                        # candidate
-        o = tl.sigmoid(a_o)                                                   # output gate
         c = f * c + i * g                                                     # c_t
+        o = tl.sigmoid(a_o + w_co * c)                                        # output gate (peephole on c_t)
         h = o * _tanh(c)                                                      # h_t = y_t
         tl.store(acts_ptr + gate, i, mask=ok)
         tl.store(acts_ptr + gate + H, f, mask=ok)
@@ -124,9 +140,10 @@ def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, acts_ptr, cs_ptr, hs_p
 
 
 @triton.jit
-def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, d_hs_ptr, d_c_last_ptr, last_ptr, da_ptr, d_h0_ptr,
-                  d_c0_ptr, L, N, H, D, MASK: tl.constexpr, HAS_D_HS: tl.constexpr, HAS_D_C_LAST: tl.constexpr,
-                  HAS_LAST: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
+def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, d_hs_ptr, d_c_last_ptr, last_ptr, da_ptr,
+                  d_h0_ptr, d_c0_ptr, L, N, H, D, MASK: tl.constexpr, PEEPHOLE: tl.constexpr, HAS_D_HS: tl.constexpr,
+                  HAS_D_C_LAST: tl.constexpr, HAS_LAST: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
+                  PRECISION: tl.constexpr):
     """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes da (= dL/dxp), dL/dh_0, dL/dc_0."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
@@ -140,6 +157,7 @@ def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, d_hs_ptr, d_c_last_
     m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
     m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
     m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK)
+    w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE)
     state = rows[:, None] * H + cols[None, :]
     dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)   # sum_g m_g (da_{t+1,g} W_g)
     dc = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)       # dL/dc_{t+1} f_{t+1}
@@ -165,17 +183,17 @@ def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, d_hs_ptr, d_c_last_
         c_prev = (tl.load(cs_ptr + step - DN * H, mask=ok & (t > 0), other=0.0)
                   + tl.load(c0_ptr + state, mask=ok & (t == 0), other=0.0))
         tanh_c = _tanh(c)
-        dc += dh * o * (1.0 - tanh_c * tanh_c)                                 # dL/dc_t
+        da_o = dh * tanh_c * o * (1.0 - o)
+        dc += dh * o * (1.0 - tanh_c * tanh_c) + w_co * da_o                  # dL/dc_t (through o: peephole)
         da_i = dc * g * i * (1.0 - i)
         da_f = dc * c_prev * f * (1.0 - f)
         da_g = dc * i * (1.0 - g * g)
-        da_o = dh * tanh_c * o * (1.0 - o)
         tl.store(da_ptr + gate, da_i, mask=ok)
         tl.store(da_ptr + gate + H, da_f, mask=ok)
         tl.store(da_ptr + gate + 2 * H, da_g, mask=ok)
         tl.store(da_ptr + gate + 3 * H, da_o, mask=ok)
         dh_rec = (m_i * tl.dot(da_i, w_i, input_precision=PRECISION) + m_f * tl.dot(da_f, w_f, input_precision=PRECISION)
                   + m_g * tl.dot(da_g, w_g, input_precision=PRECISION) + m_o * tl.dot(da_o, w_o, input_precision=PRECISION))
-        dc = dc * f                                                           # carried to step t-1
+        dc = dc * f + w_ci * da_i + w_cf * da_f                               # carried to step t-1 (and peepholes)
     tl.store(d_h0_ptr + state, dh_rec, mask=ok)
     tl.store(d_c0_ptr + state, dc, mask=ok)
