@@ -19,7 +19,7 @@ from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
 from torchseq.fast import triton_lstm
-from torchseq.fast.triton_kernels import gru_kernels, lstm_kernels, simple_rnn_kernels
+from torchseq.fast.triton_kernels import gru_kernels, layer_norm_simple_rnn_kernels, lstm_kernels, simple_rnn_kernels
 
 PTXAS = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
 SCALARS = {"L": "i32", "N": "i32", "H": "i32", "D": "i32"}
@@ -31,6 +31,9 @@ GRU_BACKWARD = ["acts_ptr", "extra_ptr", "hs_ptr", "h0_ptr", "w_ptr", "mask_ptr"
                 "d_h0_ptr"]
 SIMPLE_FORWARD = ["xp_ptr", "h0_ptr", "w_ptr", "mask_ptr", "hs_ptr"]
 SIMPLE_BACKWARD = ["hs_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "da_ptr", "d_h0_ptr"]
+NORM_FORWARD = ["xp_ptr", "h0_ptr", "w_ptr", "gain_ptr", "bias_ptr", "mask_ptr", "hats_ptr", "rstds_ptr", "hs_ptr"]
+NORM_BACKWARD = ["hats_ptr", "rstds_ptr", "hs_ptr", "w_ptr", "gain_ptr", "mask_ptr", "d_hs_ptr", "dys_ptr", "da_ptr",
+                 "d_h0_ptr"]
 TYPES = {torch.float32: "fp32", torch.float64: "fp64"}
 
 
@@ -55,6 +58,10 @@ def kernels(tile: dict):
             ("simple_rnn_forward", simple_rnn_kernels.simple_rnn_forward, SIMPLE_FORWARD,
              {"RELU": False, "MASK": 1, **tile}),
             ("simple_rnn_backward", simple_rnn_kernels.simple_rnn_backward, SIMPLE_BACKWARD,
+             {"RELU": False, "MASK": 1, **tile}),
+            ("ln_simple_rnn_forward", layer_norm_simple_rnn_kernels.ln_simple_rnn_forward, NORM_FORWARD,
+             {"RELU": False, "MASK": 1, **tile}),
+            ("ln_simple_rnn_backward", layer_norm_simple_rnn_kernels.ln_simple_rnn_backward, NORM_BACKWARD,
              {"RELU": False, "MASK": 1, **tile}))
 
 
@@ -65,6 +72,8 @@ def configurations(peephole: bool = False):
 
 def resources(fn, pointers, constants, dtype, capability, warps):
     signature = {p: f"*{TYPES[dtype]}" for p in pointers} | SCALARS | {c: "constexpr" for c in constants}
+    if "eps" in fn.arg_names:
+        signature["eps"] = "fp32"
     if "last_ptr" in signature:
         signature["last_ptr"] = "*i64"
     kernel = triton.compile(ASTSource(fn=fn, signature=signature, constexprs=constants),

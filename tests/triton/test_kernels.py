@@ -1,4 +1,5 @@
-"""The fused Triton kernels (LSTM, peephole LSTM, both GRU forms, SimpleRNN; tanh and relu) under Triton's interpreter, on CPU
+"""The fused Triton kernels (LSTM, peephole LSTM, both GRU forms, SimpleRNN with and without layer norm; tanh and
+relu) under Triton's interpreter, on CPU
 tensors: the layer through them equals the readable path -- outputs, final states and every gradient, float64
 within 1e-10 and float32 within 1e-5 -- for every option, hidden sizes on both sides of the padded tile, partly
 filled batch tiles and both directions in one launch; gradcheck of each Function for every mask layout; and
@@ -14,7 +15,7 @@ import torchseq.layers.rnn as rnn_module
 from torchseq.fast import choose, dispatch, use_backend
 from torchseq.fast.triton_gru import TritonGRUResetAfterFunction, TritonGRUResetBeforeFunction
 from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, TritonPeepholeLSTMFunction, launch_config
-from torchseq.fast.triton_simple_rnn import TritonSimpleRNNFunction
+from torchseq.fast.triton_simple_rnn import TritonLayerNormSimpleRNNFunction, TritonSimpleRNNFunction
 
 KINDS = {
     "lstm": lambda F, H, **o: ts.LSTM(F, H, **o),
@@ -25,7 +26,9 @@ KINDS = {
     "gru_reset_after_relu": lambda F, H, **o: ts.GRU(F, H, reset_after=True, activation="relu", **o),
     "simple_tanh": lambda F, H, **o: ts.SimpleRNN(F, H, **o),
     "simple_relu": lambda F, H, **o: ts.SimpleRNN(F, H, activation="relu", **o),
+    "simple_layer_norm": lambda F, H, **o: ts.SimpleRNN(F, H, layer_norm=True, **o),
 }
+JOINING = [k for k in KINDS if k not in ("peephole", "simple_layer_norm")]       # kernels that join directions
 
 
 @pytest.fixture
@@ -90,7 +93,7 @@ def test_float32_within_1e_5(kind, gen, launches, device):
 
 @interpreter_only
 @pytest.mark.parametrize("merge_mode", ["concat", "sum"])
-@pytest.mark.parametrize("kind", [k for k in KINDS if k != "peephole"])                 # the peephole's do not join
+@pytest.mark.parametrize("kind", JOINING)
 def test_both_directions_in_one_launch(kind, merge_mode, gen, launches, monkeypatch):
     monkeypatch.setattr(dispatch, "JOINED_DIRECTION_DEVICES", {"cuda", "cpu"})
     layer = randomize_(ts.Bidirectional(KINDS[kind](4, 5, return_sequences=True, return_state=True,
@@ -151,6 +154,11 @@ def test_gradcheck_simple_rnn(shared, relu, gen):
     xp = (_leaf(L, N, H, gen=gen) + (0.1 if relu else 0.0)).detach().requires_grad_()
     args = (xp, _leaf(N, H, gen=gen), _leaf(H, H, gen=gen), mask, relu)
     assert torch.autograd.gradcheck(TritonSimpleRNNFunction.apply, args, fast_mode=True)
+    norm = (_leaf(H + 1, gen=gen), _leaf(H + 1, gen=gen))                            # gain, shift over H + 1 units
+    xp, h0, w = _leaf(L, N, H + 1, gen=gen), _leaf(N, H + 1, gen=gen), _leaf(H + 1, H + 1, gen=gen)
+    mask = None if mask is None else torch.ones(1, N, H + 1, dtype=torch.float64) / 0.7
+    assert torch.autograd.gradcheck(TritonLayerNormSimpleRNNFunction.apply, (xp, h0, w, *norm, mask, relu, 1e-3),
+                                    fast_mode=True)
 
 
 @interpreter_only
@@ -167,7 +175,7 @@ def test_which_layers_take_the_triton_kernel():
             assert choose(lstm)[0] is not KERNEL
         with torch.autocast("cpu", dtype=torch.bfloat16):
             assert choose(lstm)[0] is not KERNEL                                  # bf16 runs the eager loop
-        assert choose(ts.SimpleRNN(3, 8, layer_norm=True))[0].function.__name__ == "LayerNormSimpleRNNFunction"
+        assert choose(ts.SimpleRNN(3, 8, layer_norm=True))[0].function is TritonLayerNormSimpleRNNFunction
     with pytest.raises(ValueError, match=r"backend must be one of \('auto', 'triton', 'eager'\), got 'cuda'"):
         with use_backend("cuda"):
             pass

@@ -43,7 +43,8 @@ from .layout import per_gate
 # first one that takes a cell first (the fused Triton kernels, where the backend in force allows them, before
 # the eager loops).
 KERNELS: Dict[type, Tuple[Kernel, ...]] = {
-    SimpleRNNCell: (triton_simple_rnn.KERNEL, simple_rnn.KERNEL, layer_norm_simple_rnn.KERNEL),
+    SimpleRNNCell: (triton_simple_rnn.KERNEL, triton_simple_rnn.LAYER_NORM, simple_rnn.KERNEL,
+                    layer_norm_simple_rnn.KERNEL),
     LSTMCell: (triton_lstm.KERNEL, lstm.KERNEL),
     PeepholeLSTMCell: (triton_lstm.PEEPHOLE, peephole_lstm.KERNEL),
     LayerNormLSTMCell: (layer_norm_lstm.KERNEL,),

@@ -1,8 +1,9 @@
-r"""The simple recurrent neuron's fused Triton kernels (tanh or relu, no layer norm) behind an autograd Function:
-one launch for the forward loop, one for the backward (:mod:`torchseq.fast.triton_kernels.simple_rnn_kernels`
-holds the kernels, equations and buffers). The Function takes what
-:class:`~torchseq.fast.simple_rnn.SimpleRNNFunction` takes: xp (L, D*N, H), h0 (D*N, H), W_h (H, H) or
-(D, H, H), the recurrent mask (1, D*N, H) or None, and ``relu``; dW_h is one product after the backward launch.
+r"""The simple recurrent neuron's fused Triton kernels (tanh or relu, with or without layer norm) behind autograd
+Functions: one launch for the forward loop, one for the backward (:mod:`torchseq.fast.triton_kernels.
+simple_rnn_kernels` and ``layer_norm_simple_rnn_kernels`` hold the kernels, equations and buffers). The plain
+Function takes what :class:`~torchseq.fast.simple_rnn.SimpleRNNFunction` takes: xp (L, D*N, H), h0 (D*N, H),
+W_h (H, H) or (D, H, H), the recurrent mask (1, D*N, H) or None, and ``relu``; dW_h (and the norm's gain and
+shift gradients) are products and sums after the backward launch.
 """
 from __future__ import annotations
 
@@ -53,9 +54,55 @@ class TritonSimpleRNNFunction(torch.autograd.Function):
         return da, d_h0, recurrent_weight_grad(product, da, h0, hs), None, None
 
 
+class TritonLayerNormSimpleRNNFunction(torch.autograd.Function):
+    """(xp (L, N, H), h0 (N, H), W_h (H, H), gamma, beta (H,), mask (1, N, H) or None, relu, eps) -> h_t for every
+    t (L, N, H): h_t = phi(LN(xp_t + W_h (m h_{t-1}))), as :class:`~torchseq.fast.layer_norm_simple_rnn.
+    LayerNormSimpleRNNFunction`."""
+
+    @staticmethod
+    def forward(ctx, xp, h0, weight, gain, bias, mask, relu, eps):
+        from .triton_kernels import layer_norm_simple_rnn_kernels as kernels
+        L, N, H = xp.shape
+        xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
+        mask = None if mask is None else mask.contiguous()
+        hats, hs = torch.empty_like(xp), torch.empty_like(xp)                         # (L, N, H): a-hat, h_t
+        rstds = xp.new_empty(L, N)                                                     # 1 / sqrt(var + eps)
+        block_n, block_h, warps = launch_config(N, H)
+        kernels.ln_simple_rnn_forward[(-(-N // block_n), 1)](
+            xp, h0, weight, gain.contiguous(), bias.contiguous(), xp if mask is None else mask, hats, rstds, hs,
+            L, N, H, 1, eps, RELU=relu, MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h,
+            PRECISION=_precision(xp), num_warps=warps)
+        ctx.relu = relu
+        ctx.save_for_backward(hats, rstds, hs, h0, weight, gain, mask)
+        return hs
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, d_hs):
+        from .triton_kernels import layer_norm_simple_rnn_kernels as kernels
+        hats, rstds, hs, h0, weight, gain, mask = ctx.saved_tensors
+        L, N, H = hs.shape
+        dys, da, d_h0 = torch.empty_like(hs), torch.empty_like(hs), torch.empty_like(h0)
+        block_n, block_h, warps = launch_config(N, H)
+        kernels.ln_simple_rnn_backward[(-(-N // block_n), 1)](
+            hats, rstds, hs, weight, gain.contiguous(), hs if mask is None else mask, d_hs.contiguous(), dys, da,
+            d_h0, L, N, H, 1, RELU=ctx.relu, MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h,
+            PRECISION=_precision(hs), num_warps=warps)
+        d_weight = recurrent_weight_grad(MaskedProduct(weight, mask), da, h0, hs)
+        return da, d_h0, d_weight, (dys * hats).sum((0, 1)), dys.sum((0, 1)), None, None, None
+
+
 def _launch(cells, xp, h0, state, weight, mask, last, params):
     return TritonSimpleRNNFunction.apply(xp, h0, weight, mask, cells[0].activation == "relu"), None
 
 
+def _launch_layer_norm(cells, xp, h0, state, weight, mask, last, params):
+    cell = cells[0]
+    return TritonLayerNormSimpleRNNFunction.apply(xp, h0, weight, *params("ln_weight", "ln_bias"), mask,
+                                                  cell.activation == "relu", cell.layer_norm_eps), None
+
+
 KERNEL = Kernel(SimpleRNNCell, TritonSimpleRNNFunction, _launch,
                 applies=lambda cell: not cell.layer_norm and _takes(cell), joins_directions=True)
+LAYER_NORM = Kernel(SimpleRNNCell, TritonLayerNormSimpleRNNFunction, _launch_layer_norm,
+                    applies=lambda cell: cell.layer_norm and _takes(cell))
