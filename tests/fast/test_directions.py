@@ -168,7 +168,7 @@ def test_fused_halves_under_bf16_autocast(gen, fused_calls, monkeypatch):
     x = torch.randn(4, 9, 3, generator=gen)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         fused = layer(x)
-        monkeypatch.setattr(dispatch, "joins_directions", lambda layers: False)
+        monkeypatch.setattr(dispatch, "_joined_kernel", lambda layers: None)
         separate = layer(x)
     assert fused_calls == [2] and fused.dtype == separate.dtype == torch.bfloat16
     torch.testing.assert_close(fused.float(), separate.float(), rtol=2e-2, atol=2e-2)

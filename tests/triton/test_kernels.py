@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import torchseq as ts
-from tests.fast.test_fast_vs_reference import OPTIONS, _run_both, _state_like
+from tests.fast.test_fast_vs_reference import KINDS as FAST_KINDS, OPTIONS, _run_both, _state_like
 from tests.tools import assert_close, randomize_
 from tests.triton.conftest import interpreter_only
 import torchseq.layers.rnn as rnn_module
@@ -17,18 +17,9 @@ from torchseq.fast.triton_gru import TritonGRUResetAfterFunction, TritonGRUReset
 from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, TritonPeepholeLSTMFunction, launch_config
 from torchseq.fast.triton_simple_rnn import TritonLayerNormSimpleRNNFunction, TritonSimpleRNNFunction
 
-KINDS = {
-    "lstm": lambda F, H, **o: ts.LSTM(F, H, **o),
-    "peephole": lambda F, H, **o: ts.PeepholeLSTM(F, H, **o),
-    "gru_reset_before": lambda F, H, **o: ts.GRU(F, H, **o),
-    "gru_reset_after": lambda F, H, **o: ts.GRU(F, H, reset_after=True, **o),
-    "gru_relu": lambda F, H, **o: ts.GRU(F, H, activation="relu", **o),
-    "gru_reset_after_relu": lambda F, H, **o: ts.GRU(F, H, reset_after=True, activation="relu", **o),
-    "simple_tanh": lambda F, H, **o: ts.SimpleRNN(F, H, **o),
-    "simple_relu": lambda F, H, **o: ts.SimpleRNN(F, H, activation="relu", **o),
-    "simple_layer_norm": lambda F, H, **o: ts.SimpleRNN(F, H, layer_norm=True, **o),
-}
-JOINING = [k for k in KINDS if k not in ("peephole", "simple_layer_norm")]       # kernels that join directions
+# Every cell of the fast path's tests that a Triton kernel takes (all but the layer-norm LSTM).
+KINDS = {name: make for name, make in FAST_KINDS.items() if name != "layer_norm_lstm"}
+JOINING = [k for k in KINDS if k not in ("peephole_lstm", "simple_layer_norm", "simple_layer_norm_relu")]
 
 
 @pytest.fixture

@@ -110,8 +110,11 @@ def _equations_changed(cell) -> Optional[str]:
 
 def kernel_for(cell) -> Optional[Kernel]:
     """The kernel that computes this cell's equations, or None (see :func:`choose` for why)."""
-    if _equations_changed(cell) is not None:
-        return None
+    return None if _equations_changed(cell) is not None else _first_taking(cell)
+
+
+def _first_taking(cell) -> Optional[Kernel]:
+    """The first kernel of the cell's class that takes this cell (its class's own equations assumed)."""
     return next((k for k in KERNELS[type(cell)] if k.applies(cell)), None)
 
 
@@ -134,7 +137,7 @@ def choose(layer) -> Tuple[Optional[Kernel], str]:
     why = _equations_changed(layer.cell)
     if why is not None:
         return None, why
-    kernel = next((k for k in KERNELS[type(layer.cell)] if k.applies(layer.cell)), None)
+    kernel = _first_taking(layer.cell)
     return (kernel, "fast kernel") if kernel is not None else (None, "no fast kernel for this configuration")
 
 
@@ -143,15 +146,20 @@ def joins_directions(layers) -> bool:
     the fast path with the same kernel, one that joins directions, on a device type of
     :data:`JOINED_DIRECTION_DEVICES`, of the same size, activation, dtype and device, and no recurrent mask
     drawn per gate (one mask per gate keeps one loop per direction)."""
+    return _joined_kernel(layers) is not None
+
+
+def _joined_kernel(layers) -> Optional[Kernel]:
+    """The kernel the layers share in one step loop, or None where :func:`joins_directions` does not hold."""
     kernels = [choose(layer)[0] for layer in layers]
     first, kernel = layers[0].cell, kernels[0]
     if kernel is None or not kernel.joins_directions or first.weight_hh.device.type not in JOINED_DIRECTION_DEVICES:
-        return False
+        return None
     same = all(k is kernel and layer.cell.hidden_size == first.hidden_size
                and getattr(layer.cell, "activation", None) == getattr(first, "activation", None)
                and layer.cell.weight_hh.dtype == first.weight_hh.dtype
                and layer.cell.weight_hh.device == first.weight_hh.device for k, layer in zip(kernels, layers))
-    return same and not any(_per_gate_recurrent(layer) for layer in layers)
+    return kernel if same and not any(_per_gate_recurrent(layer) for layer in layers) else None
 
 
 def _per_gate_recurrent(layer) -> bool:
@@ -163,11 +171,12 @@ def run_directions(layers, x: torch.Tensor, states, lengths: Optional[torch.Tens
     """A Bidirectional layer's halves over x (N, L, F) -> a list of (outputs (N, L, H), last (N, H), final state),
     one per layer, each in its own reading order: in one loop where :func:`joins_directions` holds, else each
     layer's own :meth:`~torchseq.RNN.run`."""
-    if not joins_directions(layers):
+    kernel = _joined_kernel(layers)
+    if kernel is None:
         return [layer.run(x, state, lengths) for layer, state in zip(layers, states)]
     xs = [layer.reading_order(x, lengths) for layer in layers]                         # (L, N, F) each
     masks = [layer.draw_call_masks(xt) for layer, xt in zip(layers, xs)]
-    return run_kernel(choose(layers[0])[0], [layer.cell for layer in layers], xs, states, masks, lengths)
+    return run_kernel(kernel, [layer.cell for layer in layers], xs, states, masks, lengths)
 
 
 def run_fast(cell, x: torch.Tensor, state, masks: Optional[Masks], lengths: Optional[torch.Tensor]):

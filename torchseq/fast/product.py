@@ -196,6 +196,12 @@ class DirectionProduct:
         return torch.bmm(dg.transpose(1, 2), hg)                                       # (D, k*H, H)
 
 
+def rows_product(weight: torch.Tensor, mask: Optional[torch.Tensor]):
+    """The product for pre-activations in torch.nn's row layout, (L, D*N, k*H): W (D, k*H, H) for D directions
+    batched, else W (k*H, H) with no mask, one mask, or one per gate."""
+    return DirectionProduct(weight, mask) if weight.dim() == 3 else MaskedProduct(weight, mask)
+
+
 def recurrent_weight_grad(product, da: torch.Tensor, h0: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
     """dW = sum_t da_t^T (m * h_{t-1}) with h_{-1} = h0: da in the layout of the product's ``weight_grad`` (time
     along its ``time_dim``), h0 (N, H), hs (L, N, H) the states h_0 .. h_{L-1} -> the product's weight gradient.

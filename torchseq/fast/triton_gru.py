@@ -12,6 +12,7 @@ from torch.autograd.function import once_differentiable
 
 from ..cells.gru import GRUCell
 from .kernel import Kernel
+from .product import recurrent_weight_grad, rows_product
 from .triton_lstm import _mask_mode, _precision, _takes, launch_config
 
 
@@ -49,29 +50,6 @@ def _run_backward(ctx, d_hs, acts, extra, hs, h0, weight, mask, reset_after):
     return d_xp, d_rec, d_h0
 
 
-def _weight_grad(d_pre: torch.Tensor, inputs, D: int) -> torch.Tensor:
-    """dW_g = sum over t and direction d's samples of d_pre_g^T x_g: d_pre (L, D*N, 3H), inputs three (L, D*N, H)
-    -> (3H, H), or (D, 3H, H) for D directions."""
-    L, DN, H3 = d_pre.shape
-    H = H3 // 3
-    blocks = [torch.einsum("ldnj,ldnk->djk", d_pre[..., g * H:(g + 1) * H].reshape(L, D, DN // D, H),
-                           x.reshape(L, D, DN // D, H)) for g, x in enumerate(inputs)]   # 3 x (D, H, H)
-    grad = torch.cat(blocks, dim=1)                                                    # (D, 3H, H)
-    return grad if D > 1 else grad[0]
-
-
-def _previous(h0: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
-    """h_{t-1} for every t: (L, D*N, H)."""
-    return torch.cat([h0.unsqueeze(0), hs[:-1]])
-
-
-def _gate_masks(mask):
-    """The three gates' recurrent masks (each broadcastable to (L, D*N, H)), ones without dropout."""
-    if mask is None:
-        return (1.0, 1.0, 1.0)
-    return tuple(mask[g if mask.shape[0] > 1 else 0] for g in range(3))
-
-
 class TritonGRUResetAfterFunction(torch.autograd.Function):
     """(xp (L, D*N, 3H), h0 (D*N, H), W_h (3H, H) | (D, 3H, H), b_h (3H,) | (D*N, 3H), mask (1|3, D*N, H) or None,
     relu) -> h_t for every t (L, D*N, H)."""
@@ -88,9 +66,7 @@ class TritonGRUResetAfterFunction(torch.autograd.Function):
     def backward(ctx, d_hs):
         acts, rec_n, hs, h0, weight, mask = ctx.saved_tensors
         d_xp, d_rec, d_h0 = _run_backward(ctx, d_hs, acts, rec_n, hs, h0, weight, mask, reset_after=True)
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        h_prev = _previous(h0, hs)
-        d_weight = _weight_grad(d_rec, [h_prev * m for m in _gate_masks(mask)], D)
+        d_weight = recurrent_weight_grad(rows_product(weight, mask), d_rec, h0, hs)      # dR^T (m h_{t-1})
         d_bias = d_rec.sum(0) if ctx.bias_rows else d_rec.sum((0, 1))                  # (D*N, 3H) or (3H,)
         return d_xp, d_h0, d_weight, d_bias, None, None
 
@@ -111,10 +87,11 @@ class TritonGRUResetBeforeFunction(torch.autograd.Function):
     def backward(ctx, d_hs):
         acts, rh, hs, h0, weight, mask = ctx.saved_tensors
         d_xp, _, d_h0 = _run_backward(ctx, d_hs, acts, rh, hs, h0, weight, mask, reset_after=False)
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        h_prev = _previous(h0, hs)
-        m_r, m_z, _ = _gate_masks(mask)
-        d_weight = _weight_grad(d_xp, [h_prev * m_r, h_prev * m_z, rh], D)            # rh = m_n r h_{t-1}
+        H = hs.shape[-1]
+        rz_mask = None if mask is None else mask[:2] if mask.shape[0] > 1 else mask     # the r, z gates' masks
+        d_rz = recurrent_weight_grad(rows_product(weight[..., :2 * H, :], rz_mask), d_xp[..., :2 * H], h0, hs)
+        d_n = rows_product(weight[..., 2 * H:, :], None).weight_grad(d_xp[..., 2 * H:], rh)   # rh = m_n r h_{t-1}
+        d_weight = torch.cat([d_rz, d_n], dim=-2)                                      # (.., 3H, H)
         return d_xp, d_h0, d_weight, None, None
 
 

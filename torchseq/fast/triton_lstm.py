@@ -17,7 +17,7 @@ from ..cells.lstm import LSTMCell
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from .backend import interpreting, triton_allowed
 from .kernel import Kernel
-from .product import DirectionProduct, MaskedProduct, recurrent_weight_grad
+from .product import recurrent_weight_grad, rows_product
 
 # The largest hidden size the kernels keep on chip: four (H, H) gate blocks of W_h per program. Every
 # configuration launch_config can return is compiled for sm_80 and sm_90 by tests/triton/test_compile.py,
@@ -99,8 +99,7 @@ def _backward(ctx, d_hs, d_c_last):
         acts if last is None else last, da, d_h0, d_c0, L, N, H, D, MASK=_mask_mode(mask),
         PEEPHOLE=peepholes is not None, HAS_D_HS=d_hs is not None, HAS_D_C_LAST=d_c_last is not None,
         HAS_LAST=last is not None, BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(acts), num_warps=warps)
-    product = DirectionProduct(weight, mask) if weight.dim() == 3 else MaskedProduct(weight, mask)
-    d_weight = recurrent_weight_grad(product, da, h0, hs)                              # (4H, H) or (D, 4H, H)
+    d_weight = recurrent_weight_grad(rows_product(weight, mask), da, h0, hs)                              # (4H, H) or (D, 4H, H)
     d_peepholes = None
     if peepholes is not None:
         c_prev = torch.cat([c0.unsqueeze(0), cs[:-1]])                                # c_{t-1} for every t

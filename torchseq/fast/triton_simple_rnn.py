@@ -12,7 +12,7 @@ from torch.autograd.function import once_differentiable
 
 from ..cells.simple_rnn import SimpleRNNCell
 from .kernel import Kernel
-from .product import DirectionProduct, MaskedProduct, recurrent_weight_grad
+from .product import recurrent_weight_grad, rows_product
 from .triton_lstm import _mask_mode, _precision, _takes, launch_config
 
 
@@ -50,8 +50,7 @@ class TritonSimpleRNNFunction(torch.autograd.Function):
         simple_rnn_kernels.simple_rnn_backward[(-(-N // block_n), D)](
             hs, weight, hs if mask is None else mask, d_hs.contiguous(), da, d_h0, L, N, H, D, RELU=ctx.relu,
             MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(hs), num_warps=warps)
-        product = DirectionProduct(weight, mask) if weight.dim() == 3 else MaskedProduct(weight, mask)
-        return da, d_h0, recurrent_weight_grad(product, da, h0, hs), None, None
+        return da, d_h0, recurrent_weight_grad(rows_product(weight, mask), da, h0, hs), None, None
 
 
 class TritonLayerNormSimpleRNNFunction(torch.autograd.Function):
@@ -88,7 +87,7 @@ class TritonLayerNormSimpleRNNFunction(torch.autograd.Function):
             hats, rstds, hs, weight, gain.contiguous(), hs if mask is None else mask, d_hs.contiguous(), dys, da,
             d_h0, L, N, H, 1, RELU=ctx.relu, MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h,
             PRECISION=_precision(hs), num_warps=warps)
-        d_weight = recurrent_weight_grad(MaskedProduct(weight, mask), da, h0, hs)
+        d_weight = recurrent_weight_grad(rows_product(weight, mask), da, h0, hs)
         return da, d_h0, d_weight, (dys * hats).sum((0, 1)), dys.sum((0, 1)), None, None, None
 
 

@@ -140,7 +140,7 @@ class RNN(RecurrentLayer):
         if self.training and any(self.zoneout):
             keep_old = draw_zoneout(self.zoneout, x[0], L, self.hidden_size, self.generator)
         valid = None if lengths is None else step_mask(lengths, L)      # (L, N, 1)
-        record = self._trace_sink is not None
+        record = self.recording
         ys, traces = [], []
         for t in range(L):
             trace = {} if record else None

@@ -40,19 +40,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from .lstm_kernels import _mask_of, _tanh, _tile
-
-
-@triton.jit
-def _weight_t(w_ptr, d, g, H, k, j):
-    """W_g^T of direction d: [k, j] = W[d, g*H + j, k]."""
-    return tl.load(w_ptr + d * 3 * H * H + (g * H + j) * H + k, mask=(k < H) & (j < H), other=0.0)
-
-
-@triton.jit
-def _weight(w_ptr, d, g, H, j, k):
-    """W_g of direction d: [j, k] = W[d, g*H + j, k]."""
-    return tl.load(w_ptr + d * 3 * H * H + (g * H + j) * H + k, mask=(j < H) & (k < H), other=0.0)
+from .lstm_kernels import _mask_of, _tanh, _tile, _weight, _weight_t
 
 
 @triton.jit
@@ -87,9 +75,9 @@ def gru_forward(xp_ptr, h0_ptr, w_ptr, b_ptr, mask_ptr, acts_ptr, extra_ptr, hs_
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
-    w_r = _weight_t(w_ptr, d, 0, H, k, j)                                     # W_g^T, resident for the loop
-    w_z = _weight_t(w_ptr, d, 1, H, k, j)
-    w_n = _weight_t(w_ptr, d, 2, H, k, j)
+    w_r = _weight_t(w_ptr, d, 0, 3, H, k, j)                                  # W_g^T, resident for the loop
+    w_z = _weight_t(w_ptr, d, 1, 3, H, k, j)
+    w_n = _weight_t(w_ptr, d, 2, 3, H, k, j)
     m_r = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
     m_z = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
     m_n = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
@@ -134,9 +122,9 @@ def gru_backward(acts_ptr, extra_ptr, hs_ptr, h0_ptr, w_ptr, mask_ptr, d_hs_ptr,
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]
-    w_r = _weight(w_ptr, d, 0, H, j, k)                                       # W_g, resident for the loop
-    w_z = _weight(w_ptr, d, 1, H, j, k)
-    w_n = _weight(w_ptr, d, 2, H, j, k)
+    w_r = _weight(w_ptr, d, 0, 3, H, j, k)                                    # W_g, resident for the loop
+    w_z = _weight(w_ptr, d, 1, 3, H, j, k)
+    w_n = _weight(w_ptr, d, 2, 3, H, j, k)
     m_r = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
     m_z = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
     m_n = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)

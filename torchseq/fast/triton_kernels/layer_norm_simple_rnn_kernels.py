@@ -32,7 +32,7 @@ import triton
 import triton.language as tl
 
 from .gru_kernels import _phi, _phi_grad
-from .lstm_kernels import _mask_of, _tile
+from .lstm_kernels import _mask_of, _tile, _weight, _weight_t
 
 
 @triton.jit
@@ -44,7 +44,7 @@ def ln_simple_rnn_forward(xp_ptr, h0_ptr, w_ptr, gain_ptr, bias_ptr, mask_ptr, h
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
-    w_t = tl.load(w_ptr + d * H * H + j * H + k, mask=(k < H) & (j < H), other=0.0)   # W_h^T, resident
+    w_t = _weight_t(w_ptr, d, 0, 1, H, k, j)                                  # W_h^T, resident
     gain = tl.load(gain_ptr + cols, mask=cols < H, other=0.0)[None, :]
     bias = tl.load(bias_ptr + cols, mask=cols < H, other=0.0)[None, :]
     m = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
@@ -72,7 +72,7 @@ def ln_simple_rnn_backward(hats_ptr, rstds_ptr, hs_ptr, w_ptr, gain_ptr, mask_pt
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]
-    w = tl.load(w_ptr + d * H * H + j * H + k, mask=(j < H) & (k < H), other=0.0)     # W_h, resident
+    w = _weight(w_ptr, d, 0, 1, H, j, k)                                      # W_h, resident
     gain = tl.load(gain_ptr + cols, mask=cols < H, other=0.0)[None, :]
     m = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
     state = rows[:, None] * H + cols[None, :]

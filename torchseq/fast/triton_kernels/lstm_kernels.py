@@ -52,17 +52,15 @@ def _tanh(x):
 
 
 @triton.jit
-def _gate_weight_t(w_ptr, d, g, H, k, j, BLOCK_H: tl.constexpr):
-    """W_g^T of direction d, (BLOCK_H, BLOCK_H): [k, j] = W[d, g*H + j, k]."""
-    ok = (k < H) & (j < H)
-    return tl.load(w_ptr + d * 4 * H * H + (g * H + j) * H + k, mask=ok, other=0.0)
+def _weight_t(w_ptr, d, g, G, H, k, j):
+    """W_g^T of direction d for a cell of G gate blocks, (BLOCK_H, BLOCK_H): [k, j] = W[d, g*H + j, k]."""
+    return tl.load(w_ptr + d * G * H * H + (g * H + j) * H + k, mask=(k < H) & (j < H), other=0.0)
 
 
 @triton.jit
-def _gate_weight(w_ptr, d, g, H, j, k, BLOCK_H: tl.constexpr):
-    """W_g of direction d, (BLOCK_H, BLOCK_H): [j, k] = W[d, g*H + j, k]."""
-    ok = (j < H) & (k < H)
-    return tl.load(w_ptr + d * 4 * H * H + (g * H + j) * H + k, mask=ok, other=0.0)
+def _weight(w_ptr, d, g, G, H, j, k):
+    """W_g of direction d for a cell of G gate blocks, (BLOCK_H, BLOCK_H): [j, k] = W[d, g*H + j, k]."""
+    return tl.load(w_ptr + d * G * H * H + (g * H + j) * H + k, mask=(j < H) & (k < H), other=0.0)
 
 
 @triton.jit
@@ -106,10 +104,10 @@ def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, acts_ptr, cs
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
-    w_i = _gate_weight_t(w_ptr, d, 0, H, k, j, BLOCK_H)                       # W_g^T, resident for the loop
-    w_f = _gate_weight_t(w_ptr, d, 1, H, k, j, BLOCK_H)
-    w_g = _gate_weight_t(w_ptr, d, 2, H, k, j, BLOCK_H)
-    w_o = _gate_weight_t(w_ptr, d, 3, H, k, j, BLOCK_H)
+    w_i = _weight_t(w_ptr, d, 0, 4, H, k, j)                                  # W_g^T, resident for the loop
+    w_f = _weight_t(w_ptr, d, 1, 4, H, k, j)
+    w_g = _weight_t(w_ptr, d, 2, 4, H, k, j)
+    w_o = _weight_t(w_ptr, d, 3, 4, H, k, j)
     m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
     m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
     m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
@@ -149,10 +147,10 @@ def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, d_hs_ptr,
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]
-    w_i = _gate_weight(w_ptr, d, 0, H, j, k, BLOCK_H)                         # W_g, resident for the loop
-    w_f = _gate_weight(w_ptr, d, 1, H, j, k, BLOCK_H)
-    w_g = _gate_weight(w_ptr, d, 2, H, j, k, BLOCK_H)
-    w_o = _gate_weight(w_ptr, d, 3, H, j, k, BLOCK_H)
+    w_i = _weight(w_ptr, d, 0, 4, H, j, k)                                    # W_g, resident for the loop
+    w_f = _weight(w_ptr, d, 1, 4, H, j, k)
+    w_g = _weight(w_ptr, d, 2, 4, H, j, k)
+    w_o = _weight(w_ptr, d, 3, 4, H, j, k)
     m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
     m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
     m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)

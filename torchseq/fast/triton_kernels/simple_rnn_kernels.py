@@ -25,7 +25,7 @@ import triton
 import triton.language as tl
 
 from .gru_kernels import _phi, _phi_grad
-from .lstm_kernels import _mask_of, _tile
+from .lstm_kernels import _mask_of, _tile, _weight, _weight_t
 
 
 @triton.jit
@@ -36,7 +36,7 @@ def simple_rnn_forward(xp_ptr, h0_ptr, w_ptr, mask_ptr, hs_ptr, L, N, H, D, RELU
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
-    w_t = tl.load(w_ptr + d * H * H + j * H + k, mask=(k < H) & (j < H), other=0.0)   # W_h^T, resident
+    w_t = _weight_t(w_ptr, d, 0, 1, H, k, j)                                  # W_h^T, resident
     m = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
     state = rows[:, None] * H + cols[None, :]
     h = tl.load(h0_ptr + state, mask=ok, other=0.0)
@@ -54,7 +54,7 @@ def simple_rnn_backward(hs_ptr, w_ptr, mask_ptr, d_hs_ptr, da_ptr, d_h0_ptr, L, 
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]
-    w = tl.load(w_ptr + d * H * H + j * H + k, mask=(j < H) & (k < H), other=0.0)     # W_h, resident
+    w = _weight(w_ptr, d, 0, 1, H, j, k)                                      # W_h, resident
     m = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
     state = rows[:, None] * H + cols[None, :]
     dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=hs_ptr.dtype.element_ty)     # m (da_{t+1} W_h)
