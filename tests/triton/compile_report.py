@@ -15,6 +15,7 @@ import tempfile
 
 import torch
 import triton
+import triton.language as tl
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
@@ -34,7 +35,9 @@ SIMPLE_BACKWARD = ["hs_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "da_ptr", "d_h0_pt
 NORM_FORWARD = ["xp_ptr", "h0_ptr", "w_ptr", "gain_ptr", "bias_ptr", "mask_ptr", "hats_ptr", "rstds_ptr", "hs_ptr"]
 NORM_BACKWARD = ["hats_ptr", "rstds_ptr", "hs_ptr", "w_ptr", "gain_ptr", "mask_ptr", "d_hs_ptr", "dys_ptr", "da_ptr",
                  "d_h0_ptr"]
-TYPES = {torch.float32: "fp32", torch.float64: "fp64"}
+TYPES = {torch.float32: "fp32", torch.float64: "fp64", torch.bfloat16: "bf16", torch.float16: "fp16"}
+# The buffers the kernels keep in their arithmetic type (float32 for 16-bit inputs), whatever the input type.
+ARITHMETIC = {"acts_ptr", "cs_ptr", "extra_ptr", "hats_ptr", "rstds_ptr", "dys_ptr"}
 
 
 def lstm_kernel_pair(tile: dict, peephole: bool):
@@ -66,12 +69,17 @@ def kernels(tile: dict):
 
 
 def configurations(peephole: bool = False):
-    """Every (dtype, BLOCK_N, BLOCK_H, warps) the dispatcher can launch (the peephole LSTM's own, smaller set)."""
-    return [(dtype, *config) for dtype in triton_lstm.DTYPES for config in triton_lstm.launch_configs(peephole)]
+    """Every (dtype, precision, BLOCK_N, BLOCK_H, warps) the dispatcher can launch (the peephole LSTM's own,
+    smaller set)."""
+    return [(dtype, precision, *config) for dtype in triton_lstm.DTYPES for precision in triton_lstm.precisions(dtype)
+            for config in triton_lstm.launch_configs(peephole, tf32=precision == "tf32")]
 
 
 def resources(fn, pointers, constants, dtype, capability, warps):
-    signature = {p: f"*{TYPES[dtype]}" for p in pointers} | SCALARS | {c: "constexpr" for c in constants}
+    wide = torch.float64 if dtype == torch.float64 else torch.float32
+    constants = constants | {"ACC": getattr(tl, str(wide).removeprefix("torch."))}
+    signature = ({p: f"*{TYPES[wide if p in ARITHMETIC else dtype]}" for p in pointers} | SCALARS
+                 | {c: "constexpr" for c in constants})
     if "eps" in fn.arg_names:
         signature["eps"] = "fp32"
     if "last_ptr" in signature:
@@ -93,11 +101,11 @@ def resources(fn, pointers, constants, dtype, capability, warps):
 def main(capability: int) -> None:
     plain = [(config, kernels) for config in configurations()]
     peephole = [(config, lambda tile: lstm_kernel_pair(tile, peephole=True)) for config in configurations(True)]
-    for (dtype, block_n, block_h, warps), family in plain + peephole:
-        tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "PRECISION": "ieee"}
+    for (dtype, precision, block_n, block_h, warps), family in plain + peephole:
+        tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "PRECISION": precision}
         for name, fn, pointers, constants in family(tile):
-            row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "BLOCK_N": block_n,
-                   "BLOCK_H": block_h, "num_warps": warps}
+            row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "precision": precision,
+                   "BLOCK_N": block_n, "BLOCK_H": block_h, "num_warps": warps}
             print(json.dumps(row | resources(fn, pointers, constants, dtype, capability, warps)), flush=True)
 
 

@@ -2,8 +2,10 @@
 relu) under Triton's interpreter, on CPU
 tensors: the layer through them equals the readable path -- outputs, final states and every gradient, float64
 within 1e-10 and float32 within 1e-5 -- for every option, hidden sizes on both sides of the padded tile, partly
-filled batch tiles and both directions in one launch; gradcheck of each Function for every mask layout; and
+filled batch tiles and both directions in one launch; bfloat16 and float16 layers within their precision; gradcheck of each Function for every mask layout; and
 which layers the dispatcher gives them."""
+import copy
+
 import pytest
 import torch
 
@@ -16,6 +18,7 @@ from torchseq.fast import choose, dispatch, use_backend
 from torchseq.fast.triton_gru import TritonGRUResetAfterFunction, TritonGRUResetBeforeFunction
 from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, TritonPeepholeLSTMFunction, launch_config
 from torchseq.fast.triton_simple_rnn import TritonLayerNormSimpleRNNFunction, TritonSimpleRNNFunction
+from torchseq.layers.states import map_state, state_tensors
 
 # Every cell of the fast path's tests that a Triton kernel takes (all but the layer-norm LSTM).
 KINDS = {name: make for name, make in FAST_KINDS.items() if name != "layer_norm_lstm"}
@@ -80,6 +83,54 @@ def test_float32_within_1e_5(kind, gen, launches, device):
     x = torch.randn(4, 30, 8, generator=gen).to(device).requires_grad_()
     _compare(layer, x, gen, torch.float32, lengths=[30, 11, 1, 29])
     assert [d for d, _ in launches] == [1]
+
+
+def _outputs_and_grads(layer, x, h0, lengths, half):
+    """The layer's outputs, final state and the gradients of sum(w * tensor) over them w.r.t. x, h0 and every
+    parameter, the weights w the same in every dtype (drawn in float64, rounded to ``half``); the masks drawn
+    afresh from the layer's reseeded generator."""
+    layer.generator.manual_seed(99)
+    y, state = layer(x, initial_state=h0, lengths=lengths)
+    tensors = [y, *state_tensors(state)]
+    draw = torch.Generator().manual_seed(5)
+    loss = sum((t * torch.randn(t.shape, generator=draw, dtype=torch.float64).to(half).to(t)).sum() for t in tensors)
+    return tensors + list(torch.autograd.grad(loss, [x, *state_tensors(h0), *layer.parameters()]))
+
+
+HALF_TOLERANCE = {torch.bfloat16: 2e-2, torch.float16: 3e-3}                 # of the largest entry, per tensor
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("kind", KINDS)
+def test_16_bit_inputs_within_their_precision(kind, dtype, gen, launches, device):
+    """16-bit layers through the kernels (widened to float32 inside) against the readable path in float64 on the
+    same rounded weights, inputs and masks: every output and gradient within the 16-bit type's precision of its
+    largest entry, or at most 1.5x the eager loop's error in the same type (relu's kink flips with rounding)."""
+    layer = randomize_(KINDS[kind](6, 16, return_sequences=True, return_state=True, recurrent_dropout=0.3,
+                                   generator=3), generator=gen).train()
+    x = torch.randn(5, 12, 6, generator=gen)
+    h0 = _state_like(layer, x, gen)
+    lengths = [12, 7, 1, 12, 3]
+    half, wide = copy.deepcopy(layer).to(device, dtype), copy.deepcopy(layer).to(device, torch.float64)
+
+    def leaf(t, like):
+        return t.detach().to(device, like).requires_grad_()
+
+    with use_backend("triton"):
+        fast = _outputs_and_grads(half, leaf(x, dtype), map_state(lambda z: leaf(z, dtype), h0),
+                                  lengths, dtype)
+    assert [d for d, _ in launches] == [1], "the Triton kernel did not run"
+    with ts.use_reference_path():
+        exact = _outputs_and_grads(wide, leaf(x.to(dtype), torch.float64),
+                                   map_state(lambda z: leaf(z.to(dtype), torch.float64), h0), lengths, dtype)
+    with use_backend("eager"):
+        eager = _outputs_and_grads(copy.deepcopy(layer).to(device, dtype), leaf(x, dtype),
+                                   map_state(lambda z: leaf(z, dtype), h0), lengths, dtype)
+    for k, (a, e, b) in enumerate(zip(fast, eager, exact)):
+        assert a.dtype == dtype, f"tensor {k} is {a.dtype}"
+        error, eager_error = (a.double() - b).abs().max().item(), (e.double() - b).abs().max().item()
+        bound = max(HALF_TOLERANCE[dtype] * b.abs().max().item(), 1.5 * eager_error)
+        assert error <= bound, f"tensor {k}: error {error:.3g}, eager loop's {eager_error:.3g}, bound {bound:.3g}"
 
 
 @interpreter_only
@@ -165,7 +216,8 @@ def test_which_layers_take_the_triton_kernel():
         with use_backend("eager"):
             assert choose(lstm)[0] is not KERNEL
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            assert choose(lstm)[0] is not KERNEL                                  # bf16 runs the eager loop
+            assert choose(lstm)[0] is not KERNEL                                  # autocast runs the eager loop
+        assert choose(ts.LSTM(3, 8).to(torch.bfloat16))[0] is KERNEL              # a bf16 layer runs the kernel
         assert choose(ts.SimpleRNN(3, 8, layer_norm=True))[0].function is TritonLayerNormSimpleRNNFunction
     with pytest.raises(ValueError, match=r"backend must be one of \('auto', 'triton', 'eager'\), got 'cuda'"):
         with use_backend("cuda"):
@@ -177,6 +229,8 @@ def test_launch_config():
     assert launch_config(17, 32) == (32, 32, 8)
     assert launch_config(4096, 33) == (16, 64, 8)
     assert launch_config(17, 32, peephole=True) == (16, 32, 4)
+    assert launch_config(17, 32, tf32=True) == (16, 32, 4)                        # TF32 32 x 32 tiles spill
+    assert launch_config(17, 16, tf32=True) == (32, 16, 8)
     with pytest.raises(ValueError, match=f"take 1 to {MAX_HIDDEN} hidden units, got 65"):
         launch_config(8, 65)
     with pytest.raises(ValueError, match="peephole kernels take 1 to 32 hidden units, got 33"):

@@ -13,7 +13,7 @@ from torch.autograd.function import once_differentiable
 from ..cells.gru import GRUCell
 from .kernel import Kernel
 from .product import recurrent_weight_grad, rows_product
-from .triton_lstm import _mask_mode, _precision, _takes, launch_config
+from .triton_lstm import _arithmetic, _mask_mode, _options, _takes
 
 
 def _run_forward(xp, h0, weight, bias, mask, relu, reset_after):
@@ -24,13 +24,14 @@ def _run_forward(xp, h0, weight, bias, mask, relu, reset_after):
     N = DN // D
     xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
     mask = None if mask is None else mask.contiguous()
-    acts = torch.empty_like(xp)                                                        # (L, D*N, 3H): r, z, n
-    extra, hs = xp.new_empty(L, DN, H), xp.new_empty(L, DN, H)                        # R_n or m_n r h_{t-1}; h_t
-    block_n, block_h, warps = launch_config(N, H)
-    gru_kernels.gru_forward[(-(-N // block_n), D)](
+    acc = _arithmetic(xp)
+    acts = xp.new_empty(L, DN, 3 * H, dtype=acc)                                      # (L, D*N, 3H): r, z, n
+    extra, hs = xp.new_empty(L, DN, H, dtype=acc), xp.new_empty(L, DN, H)             # R_n or m_n r h_{t-1}; h_t
+    options = _options(xp, N, H)
+    gru_kernels.gru_forward[(-(-N // options["BLOCK_N"]), D)](
         xp, h0, weight, xp if bias is None else bias.contiguous(), xp if mask is None else mask, acts, extra, hs,
         L, N, H, D, RESET_AFTER=reset_after, RELU=relu, BIAS_ROWS=bias is not None and bias.dim() == 2,
-        MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(xp), num_warps=warps)
+        MASK=_mask_mode(mask), **options)
     return acts, extra, hs, mask
 
 
@@ -39,14 +40,13 @@ def _run_backward(ctx, d_hs, acts, extra, hs, h0, weight, mask, reset_after):
     L, DN, H = hs.shape
     D = 1 if weight.dim() == 2 else weight.shape[0]
     N = DN // D
-    d_xp = torch.empty_like(acts)                                                      # (L, D*N, 3H)
-    d_rec = torch.empty_like(acts) if reset_after else d_xp                            # dL/dR (reset after)
+    d_xp = acts.new_empty(acts.shape, dtype=weight.dtype)                             # (L, D*N, 3H)
+    d_rec = torch.empty_like(d_xp) if reset_after else d_xp                            # dL/dR (reset after)
     d_h0 = torch.empty_like(h0)
-    block_n, block_h, warps = launch_config(N, H)
-    gru_kernels.gru_backward[(-(-N // block_n), D)](
+    options = _options(weight, N, H)
+    gru_kernels.gru_backward[(-(-N // options["BLOCK_N"]), D)](
         acts, extra, hs, h0, weight, acts if mask is None else mask, d_hs.contiguous(), d_xp, d_rec, d_h0,
-        L, N, H, D, RESET_AFTER=reset_after, RELU=ctx.relu, MASK=_mask_mode(mask), BLOCK_N=block_n,
-        BLOCK_H=block_h, PRECISION=_precision(acts), num_warps=warps)
+        L, N, H, D, RESET_AFTER=reset_after, RELU=ctx.relu, MASK=_mask_mode(mask), **options)
     return d_xp, d_rec, d_h0
 
 
@@ -90,7 +90,7 @@ class TritonGRUResetBeforeFunction(torch.autograd.Function):
         H = hs.shape[-1]
         rz_mask = None if mask is None else mask[:2] if mask.shape[0] > 1 else mask     # the r, z gates' masks
         d_rz = recurrent_weight_grad(rows_product(weight[..., :2 * H, :], rz_mask), d_xp[..., :2 * H], h0, hs)
-        d_n = rows_product(weight[..., 2 * H:, :], None).weight_grad(d_xp[..., 2 * H:], rh)   # rh = m_n r h_{t-1}
+        d_n = rows_product(weight[..., 2 * H:, :], None).weight_grad(d_xp[..., 2 * H:], rh.to(d_xp.dtype))
         d_weight = torch.cat([d_rz, d_n], dim=-2)                                      # (.., 3H, H)
         return d_xp, d_h0, d_weight, None, None
 

@@ -24,36 +24,63 @@ from .product import recurrent_weight_grad, rows_product
 # which checks that it fits the target's shared memory and spills no register.
 MAX_HIDDEN = 64
 MAX_HIDDEN_PEEPHOLE = 32                       # the peephole backward's 16 x 64 and 32 x 16 tiles spill on sm_90
-DTYPES = (torch.float32,)                      # float64 too under Triton's interpreter (the tests' precision)
+# The input types the kernels take on a GPU; float64 too under Triton's interpreter (the tests' precision). 16-bit
+# inputs are widened to float32 on load: the products accumulate, and the cell state and the saved activations
+# are kept, in float32.
+DTYPES = (torch.float32, torch.bfloat16, torch.float16)
+HALF = (torch.bfloat16, torch.float16)
 
 # (BLOCK_N, BLOCK_H) -> warps per program: the fewest that keep every kernel free of register spills on both
 # targets (4 warps spill in the 16 x 16 backward, 8 in the 16 x 32 backward on sm_80).
 WARPS = {(16, 16): 8, (16, 32): 4, (16, 64): 8, (32, 16): 8, (32, 32): 8}
 
 
-def launch_config(N: int, H: int, peephole: bool = False):
+def launch_config(N: int, H: int, peephole: bool = False, tf32: bool = False):
     """(BLOCK_N, BLOCK_H, num_warps): samples per program, the padded hidden size (powers of two, at least 16,
-    the smallest sizes ``tl.dot`` takes) and the warps per program: 32 samples a program up to 32 units, 16
-    beyond (a 64-unit tile of 32 samples spills registers) and always 16 for the peephole LSTM."""
+    the smallest sizes ``tl.dot`` takes) and the warps per program: 32 samples a program up to 32 units (up to
+    16 with TF32 products, whose 32 x 32 backward tiles spill), 16 beyond (a 64-unit tile of 32 samples spills
+    registers) and always 16 for the peephole LSTM."""
     limit = MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
     if not 1 <= H <= limit:
         raise ValueError(f"the Triton {'peephole ' if peephole else ''}kernels take 1 to {limit} hidden units, got {H}")
     block_h = max(16, 1 << (H - 1).bit_length())
-    block_n = 32 if block_h <= 32 and N > 16 and not peephole else 16
+    block_n = 32 if block_h <= (16 if tf32 else 32) and N > 16 and not peephole else 16
     return block_n, block_h, WARPS[block_n, block_h]
 
 
-def launch_configs(peephole: bool = False):
+def launch_configs(peephole: bool = False, tf32: bool = False):
     """Every (BLOCK_N, BLOCK_H, num_warps) that :func:`launch_config` returns: what the ahead-of-time check
     compiles."""
     limit = MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
-    return sorted({launch_config(N, H, peephole) for H in range(1, limit + 1) for N in (1, 16, 17, 4096)})
+    return sorted({launch_config(N, H, peephole, tf32) for H in range(1, limit + 1) for N in (1, 16, 17, 4096)})
+
+
+def precisions(dtype: torch.dtype):
+    """The products' input precisions the kernels may run for inputs of this dtype (see :func:`_precision`)."""
+    return ("tf32",) if dtype in HALF else ("ieee", "tf32") if dtype == torch.float32 else ("ieee",)
 
 
 def _precision(t: torch.Tensor) -> str:
-    """``tl.dot``'s input precision: TF32 only where PyTorch's own float32 products may use it."""
-    tf32 = t.dtype == torch.float32 and t.is_cuda and torch.backends.cuda.matmul.allow_tf32
+    """``tl.dot``'s input precision for inputs of t's dtype: TF32 where PyTorch's own float32 products may use it,
+    and for 16-bit inputs (whose weights TF32 holds exactly; h_{t-1} keeps 3 more bits than the input type's)."""
+    tf32 = t.is_cuda and (t.dtype in HALF or (t.dtype == torch.float32 and torch.backends.cuda.matmul.allow_tf32))
     return "tf32" if tf32 else "ieee"
+
+
+def _arithmetic(t: torch.Tensor) -> torch.dtype:
+    """The type the kernels compute in and keep their saved activations in, for inputs of t's dtype: float64 for
+    float64, float32 for everything else."""
+    return torch.float64 if t.dtype == torch.float64 else torch.float32
+
+
+def _options(t: torch.Tensor, N: int, H: int, peephole: bool = False) -> dict:
+    """The launch's tile, precision, arithmetic type and warps for N samples of H units in t's dtype and device:
+    keyword arguments of every kernel of this family; the grid is (cdiv(N, BLOCK_N), D)."""
+    import triton.language as tl
+    precision = _precision(t)
+    block_n, block_h, warps = launch_config(N, H, peephole, tf32=precision == "tf32")
+    acc = tl.float64 if _arithmetic(t) == torch.float64 else tl.float32
+    return dict(BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=precision, ACC=acc, num_warps=warps)
 
 
 def _mask_mode(mask) -> int:
@@ -71,14 +98,14 @@ def _forward(ctx, xp, h0, c0, weight, peepholes, mask, last):
     xp, weight = xp.contiguous(), weight.contiguous()
     h0, c0 = h0.contiguous(), c0.contiguous()
     mask = None if mask is None else mask.contiguous()
-    acts = torch.empty_like(xp)                                                        # (L, D*N, 4H): i, f, g, o
-    cs, hs = xp.new_empty(L, DN, H), xp.new_empty(L, DN, H)                           # c_t, h_t
-    block_n, block_h, warps = launch_config(N, H, peephole=peepholes is not None)
-    lstm_kernels.lstm_forward[(-(-N // block_n), D)](
+    acc = _arithmetic(xp)
+    acts = xp.new_empty(L, DN, 4 * H, dtype=acc)                                      # (L, D*N, 4H): i, f, g, o
+    cs, hs = xp.new_empty(L, DN, H, dtype=acc), xp.new_empty(L, DN, H)                # c_t, h_t
+    options = _options(xp, N, H, peephole=peepholes is not None)
+    lstm_kernels.lstm_forward[(-(-N // options["BLOCK_N"]), D)](
         xp, h0, c0, weight, xp if mask is None else mask, xp if peepholes is None else peepholes, acts, cs, hs,
-        L, N, H, D, MASK=_mask_mode(mask), PEEPHOLE=peepholes is not None, BLOCK_N=block_n, BLOCK_H=block_h,
-        PRECISION=_precision(xp), num_warps=warps)
-    c_last = (cs[-1] if last is None else cs[last, torch.arange(DN, device=xp.device)]).clone()
+        L, N, H, D, MASK=_mask_mode(mask), PEEPHOLE=peepholes is not None, **options)
+    c_last = (cs[-1] if last is None else cs[last, torch.arange(DN, device=xp.device)]).to(xp.dtype, copy=True)
     ctx.save_for_backward(acts, cs, hs, h0, c0, weight, peepholes, mask, last)
     return hs, c_last
 
@@ -90,21 +117,22 @@ def _backward(ctx, d_hs, d_c_last):
     L, DN, H = cs.shape
     D = 1 if weight.dim() == 2 else weight.shape[0]
     N = DN // D
-    da = torch.empty_like(acts)                                                        # (L, D*N, 4H): dL/dxp
+    da = acts.new_empty(acts.shape, dtype=weight.dtype)                               # (L, D*N, 4H): dL/dxp
     d_h0, d_c0 = torch.empty_like(h0), torch.empty_like(c0)
-    block_n, block_h, warps = launch_config(N, H, peephole=peepholes is not None)
-    lstm_kernels.lstm_backward[(-(-N // block_n), D)](
+    options = _options(weight, N, H, peephole=peepholes is not None)
+    lstm_kernels.lstm_backward[(-(-N // options["BLOCK_N"]), D)](
         acts, cs, c0, weight, acts if mask is None else mask, acts if peepholes is None else peepholes,
         acts if d_hs is None else d_hs.contiguous(), c0 if d_c_last is None else d_c_last.contiguous(),
         acts if last is None else last, da, d_h0, d_c0, L, N, H, D, MASK=_mask_mode(mask),
         PEEPHOLE=peepholes is not None, HAS_D_HS=d_hs is not None, HAS_D_C_LAST=d_c_last is not None,
-        HAS_LAST=last is not None, BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(acts), num_warps=warps)
+        HAS_LAST=last is not None, **options)
     d_weight = recurrent_weight_grad(rows_product(weight, mask), da, h0, hs)                              # (4H, H) or (D, 4H, H)
     d_peepholes = None
     if peepholes is not None:
         c_prev = torch.cat([c0.unsqueeze(0), cs[:-1]])                                # c_{t-1} for every t
         da_i, da_f, _, da_o = da.split(H, dim=-1)                                      # (L, N, H) each
-        d_peepholes = torch.stack([(da_i * c_prev).sum((0, 1)), (da_f * c_prev).sum((0, 1)), (da_o * cs).sum((0, 1))])
+        d_peepholes = torch.stack([(da_i * c_prev).sum((0, 1)), (da_f * c_prev).sum((0, 1)),
+                                   (da_o * cs).sum((0, 1))]).to(peepholes.dtype)
     return da, d_h0, d_c0, d_weight, d_peepholes
 
 

@@ -13,7 +13,7 @@ from torch.autograd.function import once_differentiable
 from ..cells.simple_rnn import SimpleRNNCell
 from .kernel import Kernel
 from .product import recurrent_weight_grad, rows_product
-from .triton_lstm import _mask_mode, _precision, _takes, launch_config
+from .triton_lstm import _arithmetic, _mask_mode, _options, _takes
 
 
 class TritonSimpleRNNFunction(torch.autograd.Function):
@@ -29,10 +29,10 @@ class TritonSimpleRNNFunction(torch.autograd.Function):
         xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
         mask = None if mask is None else mask.contiguous()
         hs = torch.empty_like(xp)                                                      # (L, D*N, H): h_t
-        block_n, block_h, warps = launch_config(N, H)
-        simple_rnn_kernels.simple_rnn_forward[(-(-N // block_n), D)](
+        options = _options(xp, N, H)
+        simple_rnn_kernels.simple_rnn_forward[(-(-N // options["BLOCK_N"]), D)](
             xp, h0, weight, xp if mask is None else mask, hs, L, N, H, D, RELU=relu, MASK=_mask_mode(mask),
-            BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(xp), num_warps=warps)
+            **options)
         ctx.relu = relu
         ctx.save_for_backward(hs, h0, weight, mask)
         return hs
@@ -46,10 +46,10 @@ class TritonSimpleRNNFunction(torch.autograd.Function):
         D = 1 if weight.dim() == 2 else weight.shape[0]
         N = DN // D
         da, d_h0 = torch.empty_like(hs), torch.empty_like(h0)                         # dL/dxp, dL/dh_0
-        block_n, block_h, warps = launch_config(N, H)
-        simple_rnn_kernels.simple_rnn_backward[(-(-N // block_n), D)](
+        options = _options(hs, N, H)
+        simple_rnn_kernels.simple_rnn_backward[(-(-N // options["BLOCK_N"]), D)](
             hs, weight, hs if mask is None else mask, d_hs.contiguous(), da, d_h0, L, N, H, D, RELU=ctx.relu,
-            MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=_precision(hs), num_warps=warps)
+            MASK=_mask_mode(mask), **options)
         return da, d_h0, recurrent_weight_grad(rows_product(weight, mask), da, h0, hs), None, None
 
 
@@ -64,13 +64,13 @@ class TritonLayerNormSimpleRNNFunction(torch.autograd.Function):
         L, N, H = xp.shape
         xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
         mask = None if mask is None else mask.contiguous()
-        hats, hs = torch.empty_like(xp), torch.empty_like(xp)                         # (L, N, H): a-hat, h_t
-        rstds = xp.new_empty(L, N)                                                     # 1 / sqrt(var + eps)
-        block_n, block_h, warps = launch_config(N, H)
-        kernels.ln_simple_rnn_forward[(-(-N // block_n), 1)](
+        acc = _arithmetic(xp)
+        hats, hs = xp.new_empty(L, N, H, dtype=acc), torch.empty_like(xp)             # (L, N, H): a-hat, h_t
+        rstds = xp.new_empty(L, N, dtype=acc)                                          # 1 / sqrt(var + eps)
+        options = _options(xp, N, H)
+        kernels.ln_simple_rnn_forward[(-(-N // options["BLOCK_N"]), 1)](
             xp, h0, weight, gain.contiguous(), bias.contiguous(), xp if mask is None else mask, hats, rstds, hs,
-            L, N, H, 1, eps, RELU=relu, MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h,
-            PRECISION=_precision(xp), num_warps=warps)
+            L, N, H, 1, eps, RELU=relu, MASK=_mask_mode(mask), **options)
         ctx.relu = relu
         ctx.save_for_backward(hats, rstds, hs, h0, weight, gain, mask)
         return hs
@@ -81,14 +81,14 @@ class TritonLayerNormSimpleRNNFunction(torch.autograd.Function):
         from .triton_kernels import layer_norm_simple_rnn_kernels as kernels
         hats, rstds, hs, h0, weight, gain, mask = ctx.saved_tensors
         L, N, H = hs.shape
-        dys, da, d_h0 = torch.empty_like(hs), torch.empty_like(hs), torch.empty_like(h0)
-        block_n, block_h, warps = launch_config(N, H)
-        kernels.ln_simple_rnn_backward[(-(-N // block_n), 1)](
+        dys, da, d_h0 = torch.empty_like(hats), torch.empty_like(hs), torch.empty_like(h0)   # dys as hats: float32+
+        options = _options(hs, N, H)
+        kernels.ln_simple_rnn_backward[(-(-N // options["BLOCK_N"]), 1)](
             hats, rstds, hs, weight, gain.contiguous(), hs if mask is None else mask, d_hs.contiguous(), dys, da,
-            d_h0, L, N, H, 1, RELU=ctx.relu, MASK=_mask_mode(mask), BLOCK_N=block_n, BLOCK_H=block_h,
-            PRECISION=_precision(hs), num_warps=warps)
+            d_h0, L, N, H, 1, RELU=ctx.relu, MASK=_mask_mode(mask), **options)
         d_weight = recurrent_weight_grad(rows_product(weight, mask), da, h0, hs)
-        return da, d_h0, d_weight, (dys * hats).sum((0, 1)), dys.sum((0, 1)), None, None, None
+        d_gain, d_shift = (dys * hats).sum((0, 1)).to(gain.dtype), dys.sum((0, 1)).to(gain.dtype)
+        return da, d_h0, d_weight, d_gain, d_shift, None, None, None
 
 
 def _launch(cells, xp, h0, state, weight, mask, last, params):

@@ -40,7 +40,7 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from .lstm_kernels import _mask_of, _tanh, _tile, _weight, _weight_t
+from .lstm_kernels import _mask_of, _read, _tanh, _tile, _weight, _weight_t
 
 
 @triton.jit
@@ -59,40 +59,40 @@ def _phi_grad(n, RELU: tl.constexpr):
 
 
 @triton.jit
-def _bias(b_ptr, g, H, rows, cols, ok, BIAS_ROWS: tl.constexpr):
+def _bias(b_ptr, g, H, rows, cols, ok, BIAS_ROWS: tl.constexpr, ACC: tl.constexpr):
     """b_hg for these rows: one vector (3H,), or one row per sample (D*N, 3H)."""
     if BIAS_ROWS:
-        return tl.load(b_ptr + rows[:, None] * 3 * H + g * H + cols[None, :], mask=ok, other=0.0)
-    return tl.load(b_ptr + g * H + cols[None, :] + rows[:, None] * 0, mask=ok, other=0.0)
+        return _read(b_ptr + rows[:, None] * 3 * H + g * H + cols[None, :], ok, ACC)
+    return _read(b_ptr + g * H + cols[None, :] + rows[:, None] * 0, ok, ACC)
 
 
 @triton.jit
 def gru_forward(xp_ptr, h0_ptr, w_ptr, b_ptr, mask_ptr, acts_ptr, extra_ptr, hs_ptr, L, N, H, D,
                 RESET_AFTER: tl.constexpr, RELU: tl.constexpr, BIAS_ROWS: tl.constexpr, MASK: tl.constexpr,
-                BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
+                BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr, ACC: tl.constexpr):
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
     d, n_idx, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
-    w_r = _weight_t(w_ptr, d, 0, 3, H, k, j)                                  # W_g^T, resident for the loop
-    w_z = _weight_t(w_ptr, d, 1, 3, H, k, j)
-    w_n = _weight_t(w_ptr, d, 2, 3, H, k, j)
-    m_r = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
-    m_z = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
-    m_n = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
+    w_r = _weight_t(w_ptr, d, 0, 3, H, k, j, ACC)                             # W_g^T, resident for the loop
+    w_z = _weight_t(w_ptr, d, 1, 3, H, k, j, ACC)
+    w_n = _weight_t(w_ptr, d, 2, 3, H, k, j, ACC)
+    m_r = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
+    m_z = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC)
+    m_n = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC)
     if RESET_AFTER:
-        b_r = _bias(b_ptr, 0, H, rows, cols, ok, BIAS_ROWS)
-        b_z = _bias(b_ptr, 1, H, rows, cols, ok, BIAS_ROWS)
-        b_n = _bias(b_ptr, 2, H, rows, cols, ok, BIAS_ROWS)
+        b_r = _bias(b_ptr, 0, H, rows, cols, ok, BIAS_ROWS, ACC)
+        b_z = _bias(b_ptr, 1, H, rows, cols, ok, BIAS_ROWS, ACC)
+        b_n = _bias(b_ptr, 2, H, rows, cols, ok, BIAS_ROWS, ACC)
     state = rows[:, None] * H + cols[None, :]
-    h = tl.load(h0_ptr + state, mask=ok, other=0.0)
+    h = _read(h0_ptr + state, ok, ACC)
     for t in range(0, L):
         gate = (t * DN + rows[:, None]) * 3 * H + cols[None, :]               # block r of step t; + g*H for g
         step = t * DN * H + state
-        x_r = tl.load(xp_ptr + gate, mask=ok, other=0.0)
-        x_z = tl.load(xp_ptr + gate + H, mask=ok, other=0.0)
-        x_n = tl.load(xp_ptr + gate + 2 * H, mask=ok, other=0.0)
+        x_r = _read(xp_ptr + gate, ok, ACC)
+        x_z = _read(xp_ptr + gate + H, ok, ACC)
+        x_n = _read(xp_ptr + gate + 2 * H, ok, ACC)
         if RESET_AFTER:
             rec_n = tl.dot(h * m_n, w_n, input_precision=PRECISION) + b_n    # R_n
             r = tl.sigmoid(x_r + tl.dot(h * m_r, w_r, input_precision=PRECISION) + b_r)
@@ -115,32 +115,32 @@ def gru_forward(xp_ptr, h0_ptr, w_ptr, b_ptr, mask_ptr, acts_ptr, extra_ptr, hs_
 @triton.jit
 def gru_backward(acts_ptr, extra_ptr, hs_ptr, h0_ptr, w_ptr, mask_ptr, d_hs_ptr, d_xp_ptr, d_rec_ptr, d_h0_ptr,
                  L, N, H, D, RESET_AFTER: tl.constexpr, RELU: tl.constexpr, MASK: tl.constexpr,
-                 BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
+                 BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, PRECISION: tl.constexpr, ACC: tl.constexpr):
     """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes dL/dxp, dL/dR (reset after)
     and dL/dh_0."""
     d, n_idx, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]
-    w_r = _weight(w_ptr, d, 0, 3, H, j, k)                                    # W_g, resident for the loop
-    w_z = _weight(w_ptr, d, 1, 3, H, j, k)
-    w_n = _weight(w_ptr, d, 2, 3, H, j, k)
-    m_r = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
-    m_z = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
-    m_n = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
+    w_r = _weight(w_ptr, d, 0, 3, H, j, k, ACC)                               # W_g, resident for the loop
+    w_z = _weight(w_ptr, d, 1, 3, H, j, k, ACC)
+    w_n = _weight(w_ptr, d, 2, 3, H, j, k, ACC)
+    m_r = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
+    m_z = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC)
+    m_n = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC)
     state = rows[:, None] * H + cols[None, :]
-    dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)   # dL/dh_t through step t+1
+    dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)                          # dL/dh_t through step t+1
     for s in range(0, L):
         t = L - 1 - s
         step = t * DN * H + state
-        dh = dh_rec + tl.load(d_hs_ptr + step, mask=ok, other=0.0)            # dL/dh_t
+        dh = dh_rec + _read(d_hs_ptr + step, ok, ACC)                         # dL/dh_t
         gate = (t * DN + rows[:, None]) * 3 * H + cols[None, :]
-        r = tl.load(acts_ptr + gate, mask=ok, other=0.0)
-        z = tl.load(acts_ptr + gate + H, mask=ok, other=0.0)
-        n = tl.load(acts_ptr + gate + 2 * H, mask=ok, other=0.0)
-        extra = tl.load(extra_ptr + step, mask=ok, other=0.0)
-        h_prev = (tl.load(hs_ptr + step - DN * H, mask=ok & (t > 0), other=0.0)
-                  + tl.load(h0_ptr + state, mask=ok & (t == 0), other=0.0))
+        r = _read(acts_ptr + gate, ok, ACC)
+        z = _read(acts_ptr + gate + H, ok, ACC)
+        n = _read(acts_ptr + gate + 2 * H, ok, ACC)
+        extra = _read(extra_ptr + step, ok, ACC)
+        h_prev = (_read(hs_ptr + step - DN * H, ok & (t > 0), ACC)
+                  + _read(h0_ptr + state, ok & (t == 0), ACC))
         dn = dh * (1.0 - z) * _phi_grad(n, RELU)                              # dL/d(n's argument)
         dz = dh * (h_prev - n) * z * (1.0 - z)
         if RESET_AFTER:

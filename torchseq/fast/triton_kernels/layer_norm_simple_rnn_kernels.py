@@ -32,27 +32,27 @@ import triton
 import triton.language as tl
 
 from .gru_kernels import _phi, _phi_grad
-from .lstm_kernels import _mask_of, _tile, _weight, _weight_t
+from .lstm_kernels import _mask_of, _read, _tile, _weight, _weight_t
 
 
 @triton.jit
 def ln_simple_rnn_forward(xp_ptr, h0_ptr, w_ptr, gain_ptr, bias_ptr, mask_ptr, hats_ptr, rstds_ptr, hs_ptr,
                           L, N, H, D, eps, RELU: tl.constexpr, MASK: tl.constexpr, BLOCK_N: tl.constexpr,
-                          BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
+                          BLOCK_H: tl.constexpr, PRECISION: tl.constexpr, ACC: tl.constexpr):
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
-    w_t = _weight_t(w_ptr, d, 0, 1, H, k, j)                                  # W_h^T, resident
-    gain = tl.load(gain_ptr + cols, mask=cols < H, other=0.0)[None, :]
-    bias = tl.load(bias_ptr + cols, mask=cols < H, other=0.0)[None, :]
-    m = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
+    w_t = _weight_t(w_ptr, d, 0, 1, H, k, j, ACC)                             # W_h^T, resident
+    gain = _read(gain_ptr + cols, cols < H, ACC)[None, :]
+    bias = _read(bias_ptr + cols, cols < H, ACC)[None, :]
+    m = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
     state = rows[:, None] * H + cols[None, :]
-    h = tl.load(h0_ptr + state, mask=ok, other=0.0)
+    h = _read(h0_ptr + state, ok, ACC)
     for t in range(0, L):
         step = t * DN * H + state
-        a = tl.load(xp_ptr + step, mask=ok, other=0.0) + tl.dot(h * m, w_t, input_precision=PRECISION)
+        a = _read(xp_ptr + step, ok, ACC) + tl.dot(h * m, w_t, input_precision=PRECISION)
         centred = tl.where(ok, a - tl.sum(a, axis=1)[:, None] / H, 0.0)       # a - mu, zero in padded units
         rstd = 1.0 / tl.sqrt(tl.sum(centred * centred, axis=1) / H + eps)     # (BLOCK_N,)
         hat = centred * rstd[:, None]
@@ -66,25 +66,25 @@ def ln_simple_rnn_forward(xp_ptr, h0_ptr, w_ptr, gain_ptr, bias_ptr, mask_ptr, h
 @triton.jit
 def ln_simple_rnn_backward(hats_ptr, rstds_ptr, hs_ptr, w_ptr, gain_ptr, mask_ptr, d_hs_ptr, dys_ptr, da_ptr,
                            d_h0_ptr, L, N, H, D, RELU: tl.constexpr, MASK: tl.constexpr, BLOCK_N: tl.constexpr,
-                           BLOCK_H: tl.constexpr, PRECISION: tl.constexpr):
+                           BLOCK_H: tl.constexpr, PRECISION: tl.constexpr, ACC: tl.constexpr):
     """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes dL/dLN(a), dL/da, dL/dh_0."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]
-    w = _weight(w_ptr, d, 0, 1, H, j, k)                                      # W_h, resident
-    gain = tl.load(gain_ptr + cols, mask=cols < H, other=0.0)[None, :]
-    m = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
+    w = _weight(w_ptr, d, 0, 1, H, j, k, ACC)                                 # W_h, resident
+    gain = _read(gain_ptr + cols, cols < H, ACC)[None, :]
+    m = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
     state = rows[:, None] * H + cols[None, :]
-    dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=hs_ptr.dtype.element_ty)     # m (da_{t+1} W_h)
+    dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)                          # m (da_{t+1} W_h)
     for s in range(0, L):
         t = L - 1 - s
         step = t * DN * H + state
-        dh = dh_rec + tl.load(d_hs_ptr + step, mask=ok, other=0.0)            # dL/dh_t
-        dy = dh * _phi_grad(tl.load(hs_ptr + step, mask=ok, other=0.0), RELU)
+        dh = dh_rec + _read(d_hs_ptr + step, ok, ACC)                         # dL/dh_t
+        dy = dh * _phi_grad(_read(hs_ptr + step, ok, ACC), RELU)
         dy = tl.where(ok, dy, 0.0)
-        hat = tl.load(hats_ptr + step, mask=ok, other=0.0)
-        rstd = tl.load(rstds_ptr + t * DN + rows, mask=n < N, other=0.0)
+        hat = _read(hats_ptr + step, ok, ACC)
+        rstd = _read(rstds_ptr + t * DN + rows, n < N, ACC)
         g = gain * dy
         da = (g - tl.sum(g, axis=1)[:, None] / H - hat * (tl.sum(g * hat, axis=1) / H)[:, None]) * rstd[:, None]
         da = tl.where(ok, da, 0.0)

@@ -39,6 +39,10 @@ da          --                                          (L, D*N, 4H) written: dL
 (4, D*N, H). H is padded to the power of two ``BLOCK_H`` (at least 16, ``tl.dot``'s smallest size) by
 masked loads; the padded units stay zero. tanh is written 2 sigmoid(2x) - 1 so that the kernels need no
 libdevice call and run under Triton's interpreter.
+
+``ACC`` is the arithmetic type: float32, or float64 for float64 inputs. Every load is widened to it (:func:`_read`),
+so 16-bit inputs compute, accumulate and keep acts and cs in float32; stores round to the buffer's own type
+(the layer's type for hs and da).
 """
 from __future__ import annotations
 
@@ -52,15 +56,22 @@ def _tanh(x):
 
 
 @triton.jit
-def _weight_t(w_ptr, d, g, G, H, k, j):
-    """W_g^T of direction d for a cell of G gate blocks, (BLOCK_H, BLOCK_H): [k, j] = W[d, g*H + j, k]."""
-    return tl.load(w_ptr + d * G * H * H + (g * H + j) * H + k, mask=(k < H) & (j < H), other=0.0)
+def _read(ptr, ok, ACC: tl.constexpr):
+    """tl.load of the in-bounds entries (zeros elsewhere) in the kernels' arithmetic type ACC: float32 for 16-bit
+    and 32-bit buffers, float64 for float64 ones."""
+    return tl.load(ptr, mask=ok, other=0.0).to(ACC)
 
 
 @triton.jit
-def _weight(w_ptr, d, g, G, H, j, k):
+def _weight_t(w_ptr, d, g, G, H, k, j, ACC: tl.constexpr):
+    """W_g^T of direction d for a cell of G gate blocks, (BLOCK_H, BLOCK_H): [k, j] = W[d, g*H + j, k]."""
+    return _read(w_ptr + d * G * H * H + (g * H + j) * H + k, (k < H) & (j < H), ACC)
+
+
+@triton.jit
+def _weight(w_ptr, d, g, G, H, j, k, ACC: tl.constexpr):
     """W_g of direction d for a cell of G gate blocks, (BLOCK_H, BLOCK_H): [j, k] = W[d, g*H + j, k]."""
-    return tl.load(w_ptr + d * G * H * H + (g * H + j) * H + k, mask=(j < H) & (k < H), other=0.0)
+    return _read(w_ptr + d * G * H * H + (g * H + j) * H + k, (j < H) & (k < H), ACC)
 
 
 @triton.jit
@@ -74,54 +85,54 @@ def _tile(N, D, H, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr):
 
 
 @triton.jit
-def _peepholes(peep_ptr, H, cols, ok, PEEPHOLE: tl.constexpr):
+def _peepholes(peep_ptr, H, cols, ok, PEEPHOLE: tl.constexpr, ACC: tl.constexpr):
     """(w_ci, w_cf, w_co) from peep (3, H), each broadcast to the tile; zeros for the plain LSTM (no peepholes)."""
-    zeros = tl.where(ok, 0.0, 0.0).to(peep_ptr.dtype.element_ty)
+    zeros = tl.where(ok, 0.0, 0.0).to(ACC)
     if PEEPHOLE:
-        return (zeros + tl.load(peep_ptr + cols, mask=cols < H, other=0.0)[None, :],
-                zeros + tl.load(peep_ptr + H + cols, mask=cols < H, other=0.0)[None, :],
-                zeros + tl.load(peep_ptr + 2 * H + cols, mask=cols < H, other=0.0)[None, :])
+        return (zeros + _read(peep_ptr + cols, cols < H, ACC)[None, :],
+                zeros + _read(peep_ptr + H + cols, cols < H, ACC)[None, :],
+                zeros + _read(peep_ptr + 2 * H + cols, cols < H, ACC)[None, :])
     return zeros, zeros, zeros
 
 
 @triton.jit
-def _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK: tl.constexpr):
+def _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK: tl.constexpr, ACC: tl.constexpr):
     """The recurrent keep-mask of gate g for these rows, (BLOCK_N, BLOCK_H): ones without dropout (MASK 0),
     the shared mask (MASK 1) or gate g's own (MASK 2)."""
     if MASK == 0:
-        return tl.where(ok, 1.0, 0.0).to(mask_ptr.dtype.element_ty)
+        return tl.where(ok, 1.0, 0.0).to(ACC)
     if MASK == 1:
-        return tl.load(mask_ptr + rows[:, None] * H + cols[None, :], mask=ok, other=0.0)
-    return tl.load(mask_ptr + (g * DN + rows[:, None]) * H + cols[None, :], mask=ok, other=0.0)
+        return _read(mask_ptr + rows[:, None] * H + cols[None, :], ok, ACC)
+    return _read(mask_ptr + (g * DN + rows[:, None]) * H + cols[None, :], ok, ACC)
 
 
 @triton.jit
 def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, acts_ptr, cs_ptr, hs_ptr, L, N, H, D,
                  MASK: tl.constexpr, PEEPHOLE: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
-                 PRECISION: tl.constexpr):
+                 PRECISION: tl.constexpr, ACC: tl.constexpr):
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)                 # rows of xp, h, c; ok (BLOCK_N, BLOCK_H)
     DN = D * N
     k = tl.arange(0, BLOCK_H)[:, None]
     j = tl.arange(0, BLOCK_H)[None, :]
-    w_i = _weight_t(w_ptr, d, 0, 4, H, k, j)                                  # W_g^T, resident for the loop
-    w_f = _weight_t(w_ptr, d, 1, 4, H, k, j)
-    w_g = _weight_t(w_ptr, d, 2, 4, H, k, j)
-    w_o = _weight_t(w_ptr, d, 3, 4, H, k, j)
-    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
-    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
-    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
-    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK)
-    w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE)
+    w_i = _weight_t(w_ptr, d, 0, 4, H, k, j, ACC)                             # W_g^T, resident for the loop
+    w_f = _weight_t(w_ptr, d, 1, 4, H, k, j, ACC)
+    w_g = _weight_t(w_ptr, d, 2, 4, H, k, j, ACC)
+    w_o = _weight_t(w_ptr, d, 3, 4, H, k, j, ACC)
+    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
+    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC)
+    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC)
+    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK, ACC)
+    w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE, ACC)
     state = rows[:, None] * H + cols[None, :]
-    h = tl.load(h0_ptr + state, mask=ok, other=0.0)
-    c = tl.load(c0_ptr + state, mask=ok, other=0.0)
+    h = _read(h0_ptr + state, ok, ACC)
+    c = _read(c0_ptr + state, ok, ACC)
     for t in range(0, L):
         gate = (t * DN + rows[:, None]) * 4 * H + cols[None, :]               # block i of step t; + g*H for g
-        a_i = tl.load(xp_ptr + gate, mask=ok, other=0.0) + tl.dot(h * m_i, w_i, input_precision=PRECISION)
-        a_f = tl.load(xp_ptr + gate + H, mask=ok, other=0.0) + tl.dot(h * m_f, w_f, input_precision=PRECISION)
-        a_g = tl.load(xp_ptr + gate + 2 * H, mask=ok, other=0.0) + tl.dot(h * m_g, w_g, input_precision=PRECISION)
-        a_o = tl.load(xp_ptr + gate + 3 * H, mask=ok, other=0.0) + tl.dot(h * m_o, w_o, input_precision=PRECISION)
+        a_i = _read(xp_ptr + gate, ok, ACC) + tl.dot(h * m_i, w_i, input_precision=PRECISION)
+        a_f = _read(xp_ptr + gate + H, ok, ACC) + tl.dot(h * m_f, w_f, input_precision=PRECISION)
+        a_g = _read(xp_ptr + gate + 2 * H, ok, ACC) + tl.dot(h * m_g, w_g, input_precision=PRECISION)
+        a_o = _read(xp_ptr + gate + 3 * H, ok, ACC) + tl.dot(h * m_o, w_o, input_precision=PRECISION)
         i = tl.sigmoid(a_i + w_ci * c)                                        # input gate (peephole on c_{t-1})
         f = tl.sigmoid(a_f + w_cf * c)                                        # forget gate (peephole on c_{t-1})
         g = _tanh(a_g)                                                        # candidate
@@ -141,27 +152,27 @@ def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, acts_ptr, cs
 def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, d_hs_ptr, d_c_last_ptr, last_ptr, da_ptr,
                   d_h0_ptr, d_c0_ptr, L, N, H, D, MASK: tl.constexpr, PEEPHOLE: tl.constexpr, HAS_D_HS: tl.constexpr,
                   HAS_D_C_LAST: tl.constexpr, HAS_LAST: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
-                  PRECISION: tl.constexpr):
+                  PRECISION: tl.constexpr, ACC: tl.constexpr):
     """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes da (= dL/dxp), dL/dh_0, dL/dc_0."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
     j = tl.arange(0, BLOCK_H)[:, None]
     k = tl.arange(0, BLOCK_H)[None, :]
-    w_i = _weight(w_ptr, d, 0, 4, H, j, k)                                    # W_g, resident for the loop
-    w_f = _weight(w_ptr, d, 1, 4, H, j, k)
-    w_g = _weight(w_ptr, d, 2, 4, H, j, k)
-    w_o = _weight(w_ptr, d, 3, 4, H, j, k)
-    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK)
-    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK)
-    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK)
-    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK)
-    w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE)
+    w_i = _weight(w_ptr, d, 0, 4, H, j, k, ACC)                               # W_g, resident for the loop
+    w_f = _weight(w_ptr, d, 1, 4, H, j, k, ACC)
+    w_g = _weight(w_ptr, d, 2, 4, H, j, k, ACC)
+    w_o = _weight(w_ptr, d, 3, 4, H, j, k, ACC)
+    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
+    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC)
+    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC)
+    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK, ACC)
+    w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE, ACC)
     state = rows[:, None] * H + cols[None, :]
-    dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)   # sum_g m_g (da_{t+1,g} W_g)
-    dc = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)       # dL/dc_{t+1} f_{t+1}
-    d_c_last = tl.zeros((BLOCK_N, BLOCK_H), dtype=acts_ptr.dtype.element_ty)
+    dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)                          # sum_g m_g (da_{t+1,g} W_g)
+    dc = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)                              # dL/dc_{t+1} f_{t+1}
+    d_c_last = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
     if HAS_D_C_LAST:
-        d_c_last = tl.load(d_c_last_ptr + state, mask=ok, other=0.0)
+        d_c_last = _read(d_c_last_ptr + state, ok, ACC)
     final = tl.zeros((BLOCK_N,), dtype=tl.int64) + (L - 1)
     if HAS_LAST:
         final = tl.load(last_ptr + rows, mask=n < N, other=0).to(tl.int64)
@@ -170,16 +181,16 @@ def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, d_hs_ptr,
         step = t * DN * H + state
         dh = dh_rec
         if HAS_D_HS:
-            dh += tl.load(d_hs_ptr + step, mask=ok, other=0.0)                # + dL/dy_t
+            dh += _read(d_hs_ptr + step, ok, ACC)                             # + dL/dy_t
         dc += tl.where((final == t)[:, None], d_c_last, 0.0)                  # dL/dc_last enters at its step
         gate = (t * DN + rows[:, None]) * 4 * H + cols[None, :]
-        i = tl.load(acts_ptr + gate, mask=ok, other=0.0)
-        f = tl.load(acts_ptr + gate + H, mask=ok, other=0.0)
-        g = tl.load(acts_ptr + gate + 2 * H, mask=ok, other=0.0)
-        o = tl.load(acts_ptr + gate + 3 * H, mask=ok, other=0.0)
-        c = tl.load(cs_ptr + step, mask=ok, other=0.0)
-        c_prev = (tl.load(cs_ptr + step - DN * H, mask=ok & (t > 0), other=0.0)
-                  + tl.load(c0_ptr + state, mask=ok & (t == 0), other=0.0))
+        i = _read(acts_ptr + gate, ok, ACC)
+        f = _read(acts_ptr + gate + H, ok, ACC)
+        g = _read(acts_ptr + gate + 2 * H, ok, ACC)
+        o = _read(acts_ptr + gate + 3 * H, ok, ACC)
+        c = _read(cs_ptr + step, ok, ACC)
+        c_prev = (_read(cs_ptr + step - DN * H, ok & (t > 0), ACC)
+                  + _read(c0_ptr + state, ok & (t == 0), ACC))
         tanh_c = _tanh(c)
         da_o = dh * tanh_c * o * (1.0 - o)
         dc += dh * o * (1.0 - tanh_c * tanh_c) + w_co * da_o                  # dL/dc_t (through o: peephole)
