@@ -1,5 +1,6 @@
 """The docs stay whole: every relative link of the README and the guide points at a file that exists, the
-README stays a short guide, and the script that draws the guide's pictures runs."""
+README stays a short guide, the API reference lists every public module, and the script that draws the guide's
+pictures runs."""
 import importlib.util
 import re
 from pathlib import Path
@@ -38,3 +39,13 @@ def test_the_pictures_script_draws_every_picture(tmp_path):
     assert drawn == sorted(f"{draw.__name__}.png" for draw in module.PICTURES)
     assert all((tmp_path / name).stat().st_size > 5000 for name in drawn)
     assert set(drawn) <= {p.name for p in (ROOT / "docs" / "images").glob("*.png")}, "commit the new pictures"
+
+
+def test_every_public_module_is_in_the_api_reference():
+    """A new module gets its page section: every torchseq module but the private ones (a leading underscore),
+    the package itself (docs/api/toplevel.rst lists its names) and the command line's (``torchseq --help``)."""
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+               for p in (ROOT / "torchseq").rglob("*.py")}
+    public = {m for m in modules if not any(part.startswith("_") for part in m.split("."))}
+    listed = set(re.findall(r"automodule:: (\S+)", " ".join(p.read_text() for p in (ROOT / "docs" / "api").glob("*.rst"))))
+    assert sorted(public - listed - {"torchseq", "torchseq.cli", "torchseq.demo"}) == []

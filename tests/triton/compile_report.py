@@ -19,11 +19,12 @@ import triton.language as tl
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
-from torchseq.fast import triton_lstm
-from torchseq.fast.triton_kernels import gru_kernels, layer_norm_simple_rnn_kernels, lstm_kernels, simple_rnn_kernels
+from torchseq.fast import triton_lstm, triton_lstm_steps
+from torchseq.fast.triton_kernels import (gru_kernels, layer_norm_simple_rnn_kernels, lstm_kernels, lstm_step_kernels,
+                                          simple_rnn_kernels)
 
 PTXAS = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
-SCALARS = {"L": "i32", "N": "i32", "H": "i32", "D": "i32"}
+SCALARS = {"t": "i32", "L": "i32", "N": "i32", "H": "i32", "D": "i32"}
 FORWARD = ["xp_ptr", "h0_ptr", "c0_ptr", "w_ptr", "mask_ptr", "peep_ptr", "acts_ptr", "cs_ptr", "hs_ptr"]
 BACKWARD = ["acts_ptr", "cs_ptr", "c0_ptr", "w_ptr", "mask_ptr", "peep_ptr", "d_hs_ptr", "d_c_last_ptr", "last_ptr", "da_ptr",
             "d_h0_ptr", "d_c0_ptr"]
@@ -35,9 +36,12 @@ SIMPLE_BACKWARD = ["hs_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "da_ptr", "d_h0_pt
 NORM_FORWARD = ["xp_ptr", "h0_ptr", "w_ptr", "gain_ptr", "bias_ptr", "mask_ptr", "hats_ptr", "rstds_ptr", "hs_ptr"]
 NORM_BACKWARD = ["hats_ptr", "rstds_ptr", "hs_ptr", "w_ptr", "gain_ptr", "mask_ptr", "d_hs_ptr", "dys_ptr", "da_ptr",
                  "d_h0_ptr"]
+STEP_FORWARD = ["xp_ptr", "h_ptr", "c_ptr", "w_ptr", "mask_ptr", "peep_ptr", "acts_ptr", "cs_ptr", "hs_ptr"]
+STEP_BACKWARD = ["acts_ptr", "cs_ptr", "c_ptr", "w_ptr", "mask_ptr", "peep_ptr", "d_hs_ptr", "da_next_ptr", "dc_ptr",
+                 "d_c_last_ptr", "last_ptr", "da_ptr"]
 TYPES = {torch.float32: "fp32", torch.float64: "fp64", torch.bfloat16: "bf16", torch.float16: "fp16"}
 # The buffers the kernels keep in their arithmetic type (float32 for 16-bit inputs), whatever the input type.
-ARITHMETIC = {"acts_ptr", "cs_ptr", "extra_ptr", "hats_ptr", "rstds_ptr", "dys_ptr"}
+ARITHMETIC = {"acts_ptr", "cs_ptr", "c_ptr", "dc_ptr", "extra_ptr", "hats_ptr", "rstds_ptr", "dys_ptr"}
 
 
 def lstm_kernel_pair(tile: dict, peephole: bool):
@@ -68,6 +72,22 @@ def kernels(tile: dict):
              {"RELU": False, "MASK": 1, **tile}))
 
 
+def step_kernels(tile: dict):
+    """The one-step LSTM kernels, plain and with peepholes, every optional input present."""
+    for peephole in (False, True):
+        name = "_peephole" if peephole else ""
+        lstm = {"MASK": 2, "PEEPHOLE": peephole, **tile}
+        yield f"lstm_step_forward{name}", lstm_step_kernels.lstm_step_forward, STEP_FORWARD, lstm
+        yield (f"lstm_step_backward{name}", lstm_step_kernels.lstm_step_backward, STEP_BACKWARD,
+               {"HAS_NEXT": True, "HAS_D_HS": True, "HAS_D_C_LAST": True, "HAS_LAST": True, **lstm})
+
+
+def step_configurations():
+    """Every (dtype, precision, BLOCK_N, BLOCK_H, BLOCK_K, warps) of the one-step kernels."""
+    return [(dtype, precision, *triton_lstm_steps.STEP_TILE) for dtype in triton_lstm.DTYPES
+            for precision in triton_lstm.precisions(dtype)]
+
+
 def configurations(peephole: bool = False):
     """Every (dtype, precision, BLOCK_N, BLOCK_H, warps) the dispatcher can launch (the peephole LSTM's own,
     smaller set)."""
@@ -78,7 +98,8 @@ def configurations(peephole: bool = False):
 def resources(fn, pointers, constants, dtype, capability, warps):
     wide = torch.float64 if dtype == torch.float64 else torch.float32
     constants = constants | {"ACC": getattr(tl, str(wide).removeprefix("torch."))}
-    signature = ({p: f"*{TYPES[wide if p in ARITHMETIC else dtype]}" for p in pointers} | SCALARS
+    scalars = {name: kind for name, kind in SCALARS.items() if name in fn.arg_names}
+    signature = ({p: f"*{TYPES[wide if p in ARITHMETIC else dtype]}" for p in pointers} | scalars
                  | {c: "constexpr" for c in constants})
     if "eps" in fn.arg_names:
         signature["eps"] = "fp32"
@@ -106,6 +127,12 @@ def main(capability: int) -> None:
         for name, fn, pointers, constants in family(tile):
             row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "precision": precision,
                    "BLOCK_N": block_n, "BLOCK_H": block_h, "num_warps": warps}
+            print(json.dumps(row | resources(fn, pointers, constants, dtype, capability, warps)), flush=True)
+    for dtype, precision, block_n, block_h, block_k, warps in step_configurations():
+        tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "BLOCK_K": block_k, "PRECISION": precision}
+        for name, fn, pointers, constants in step_kernels(tile):
+            row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "precision": precision,
+                   "BLOCK_N": block_n, "BLOCK_H": block_h, "BLOCK_K": block_k, "num_warps": warps}
             print(json.dumps(row | resources(fn, pointers, constants, dtype, capability, warps)), flush=True)
 
 

@@ -5,6 +5,9 @@ interpreter's precision) are skipped. Skipped where triton is not installed."""
 import pytest
 import torch
 
+import torchseq.layers.rnn as rnn_module
+from torchseq.fast import dispatch
+
 pytest.importorskip("triton", reason="the Triton kernels need the triton package (the test extras install it)")
 
 ON_GPU = torch.cuda.is_available()
@@ -15,3 +18,19 @@ interpreter_only = pytest.mark.skipif(ON_GPU, reason="float64 runs under the int
 @pytest.fixture
 def device():
     return "cuda" if ON_GPU else "cpu"
+
+
+@pytest.fixture
+def launches(monkeypatch):
+    """(directions, Function name) of every fused Triton kernel launched."""
+    seen = []
+    original = dispatch.run_kernel
+
+    def spy(kernel, cells, *args):
+        if kernel.function.__name__.startswith("Triton"):
+            seen.append((len(cells), kernel.function.__name__))
+        return original(kernel, cells, *args)
+
+    monkeypatch.setattr(dispatch, "run_kernel", spy)
+    monkeypatch.setattr(rnn_module, "run_kernel", spy)
+    return seen

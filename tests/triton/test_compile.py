@@ -1,7 +1,7 @@
 """Every launch configuration of every Triton kernel the dispatcher can choose -- each input type and product
 precision -- compiles ahead of time for sm_80 (A100) and sm_90 (H100) on this machine without a GPU, fits the
 target's shared memory and spills no register: the check behind the kernels' size limits (triton_lstm.MAX_HIDDEN,
-WARPS, launch_config). Both targets compile at once, one process each."""
+WARPS, launch_config, triton_lstm_steps.STEP_TILE). Both targets compile at once, one process each."""
 import json
 import os
 import subprocess
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.triton.compile_report import configurations
+from tests.triton.compile_report import configurations, step_configurations
 
 REPORT = Path(__file__).with_name("compile_report.py")
 ROOT = REPORT.parents[2]
@@ -34,7 +34,8 @@ def test_every_configuration_fits_without_spills(capability, reports):
     returncode, out, err = reports[capability]
     assert returncode == 0, err[-3000:]
     rows = [json.loads(line) for line in out.splitlines()]
-    expected = 10 * len(configurations()) + 2 * len(configurations(peephole=True))   # 6 cells' kernels, each way
+    expected = (10 * len(configurations()) + 2 * len(configurations(peephole=True))   # 6 cells' kernels, each way
+                + 4 * len(step_configurations()))                                     # the one-step LSTM kernels
     assert len(rows) == expected > 0
     for row in rows:
         assert row["shared"] <= SHARED_MEMORY[capability], row

@@ -13,7 +13,6 @@ import torchseq as ts
 from tests.fast.test_fast_vs_reference import KINDS as FAST_KINDS, OPTIONS, _run_both, _state_like
 from tests.tools import assert_close, randomize_
 from tests.triton.conftest import interpreter_only
-import torchseq.layers.rnn as rnn_module
 from torchseq.fast import choose, dispatch, use_backend
 from torchseq.fast.triton_gru import TritonGRUResetAfterFunction, TritonGRUResetBeforeFunction
 from torchseq.fast.triton_lstm import KERNEL, MAX_HIDDEN, TritonLSTMFunction, TritonPeepholeLSTMFunction, launch_config
@@ -23,22 +22,6 @@ from torchseq.layers.states import map_state, state_tensors
 # Every cell of the fast path's tests that a Triton kernel takes (all but the layer-norm LSTM).
 KINDS = {name: make for name, make in FAST_KINDS.items() if name != "layer_norm_lstm"}
 JOINING = [k for k in KINDS if k not in ("peephole_lstm", "simple_layer_norm", "simple_layer_norm_relu")]
-
-
-@pytest.fixture
-def launches(monkeypatch):
-    """(directions, Function name) of every fused Triton kernel launched."""
-    seen = []
-    original = dispatch.run_kernel
-
-    def spy(kernel, cells, *args):
-        if kernel.function.__name__.startswith("Triton"):
-            seen.append((len(cells), kernel.function.__name__))
-        return original(kernel, cells, *args)
-
-    monkeypatch.setattr(dispatch, "run_kernel", spy)
-    monkeypatch.setattr(rnn_module, "run_kernel", spy)
-    return seen
 
 
 def _compare(layer, x, gen, dtype, lengths=None, given_state=False):

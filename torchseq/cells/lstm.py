@@ -53,7 +53,8 @@ class LSTMCell(RecurrentCell):
     State: the tuple (h, c), each (N, H). Trace entries (per step, (N, H)): i, f, g, o, c, h.
 
     Fast twin: a layer runs torchseq/fast/lstm.py (LSTMFunction) -- the same equations, backpropagation through
-    time written out -- and on CUDA the fused Triton kernels of torchseq/fast/triton_lstm.py (TritonLSTMFunction;
+    time written out -- and on CUDA the fused Triton kernels of torchseq/fast/triton_lstm.py (TritonLSTMFunction,
+    up to 64 units) or torchseq/fast/triton_lstm_steps.py (TritonLSTMStepsFunction, one launch a step, beyond;
     ``torchseq.fast.use_backend`` chooses). This ``step`` runs inside ``torchseq.use_reference_path()``, for
     subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """

@@ -33,7 +33,9 @@ class PeepholeLSTMCell(RecurrentCell):
 
     Fast twin: a layer runs torchseq/fast/peephole_lstm.py (PeepholeLSTMFunction) -- the same equations,
     backpropagation through time written out -- and on CUDA the fused Triton kernels of
-    torchseq/fast/triton_lstm.py (TritonPeepholeLSTMFunction; ``torchseq.fast.use_backend`` chooses). This
+    torchseq/fast/triton_lstm.py (TritonPeepholeLSTMFunction, up to 32 units) or
+    torchseq/fast/triton_lstm_steps.py (TritonPeepholeLSTMStepsFunction, one launch a step, beyond;
+    ``torchseq.fast.use_backend`` chooses). This
     ``step`` runs inside ``torchseq.use_reference_path()``, for subclasses and once patched;
     ``torchseq.explain(layer)`` says which.
     """

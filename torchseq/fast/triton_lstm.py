@@ -166,13 +166,23 @@ class TritonPeepholeLSTMFunction(torch.autograd.Function):
         return d_xp, d_h0, d_c0, d_weight, *d_peepholes.unbind(0), None, None
 
 
-def _takes(cell) -> bool:
-    """A cell this kernel runs under the backend in force: its device allowed, its dtype, H on chip."""
+def runs_triton(cell) -> bool:
+    """Whether the backend in force lets a Triton kernel run this cell: its device allowed, its dtype one the
+    kernels take, no autocast."""
     device, dtype = cell.weight_hh.device.type, cell.weight_hh.dtype
     precise = dtype in DTYPES or (dtype == torch.float64 and interpreting())
-    limit = MAX_HIDDEN_PEEPHOLE if isinstance(cell, PeepholeLSTMCell) else MAX_HIDDEN
-    return (triton_allowed(device) and precise and cell.hidden_size <= limit
-            and not torch.is_autocast_enabled(device))
+    return triton_allowed(device) and precise and not torch.is_autocast_enabled(device)
+
+
+def on_chip(cell) -> bool:
+    """Whether the cell's W_h fits on chip for the persistent kernels (up to MAX_HIDDEN units, the peephole
+    LSTM's MAX_HIDDEN_PEEPHOLE)."""
+    return cell.hidden_size <= (MAX_HIDDEN_PEEPHOLE if isinstance(cell, PeepholeLSTMCell) else MAX_HIDDEN)
+
+
+def _takes(cell) -> bool:
+    """A cell the persistent kernels run under the backend in force."""
+    return runs_triton(cell) and on_chip(cell)
 
 
 def _launch(cells, xp, h0, state, weight, mask, last, params):

@@ -1,0 +1,99 @@
+"""The LSTM's and the peephole LSTM's one-step Triton kernels (one launch a step, for W_h too large to keep on
+chip) under Triton's interpreter: the layer through them equals the readable path -- outputs, final states and
+every gradient, float64 within 1e-10, float32 within 1e-5, 16-bit within its precision -- for every option, at
+sizes that cross the kernels' unit tiles and chunks, with partly filled tiles and both directions in one launch;
+gradcheck of both Functions; and which layers the dispatcher gives them."""
+import pytest
+import torch
+
+import torchseq as ts
+from tests.fast.test_fast_vs_reference import OPTIONS
+from tests.tools import randomize_
+from tests.triton.conftest import interpreter_only
+from tests.triton.test_kernels import _compare, _leaf
+from torchseq.fast import choose, dispatch, triton_lstm, use_backend
+from torchseq.fast.triton_lstm_steps import STEP_TILE, TritonLSTMStepsFunction, TritonPeepholeLSTMStepsFunction
+
+KINDS = {"lstm": ts.LSTM, "peephole_lstm": ts.PeepholeLSTM}
+STEPS = {"lstm": "TritonLSTMStepsFunction", "peephole_lstm": "TritonPeepholeLSTMStepsFunction"}
+
+
+@pytest.fixture
+def small_chip(monkeypatch):
+    """The persistent kernels' limit lowered to 4 units, so that small layers (fast under the interpreter) take
+    the one-step kernels."""
+    monkeypatch.setattr(triton_lstm, "MAX_HIDDEN", 4)
+    monkeypatch.setattr(triton_lstm, "MAX_HIDDEN_PEEPHOLE", 4)
+
+
+@interpreter_only
+@pytest.mark.parametrize("option", OPTIONS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_layer_equals_the_readable_path_float64(kind, option, gen, launches, small_chip):
+    opts = dict(OPTIONS[option])
+    lengths, given_state = opts.pop("lengths", None), opts.pop("initial_state", False)
+    layer = randomize_(KINDS[kind](4, 5, return_sequences=True, return_state=True, dtype=torch.float64, generator=7,
+                                   **opts), generator=gen).train()
+    x = torch.randn(3, 6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    _compare(layer, x, gen, torch.float64, lengths, given_state)
+    assert launches == [(1, STEPS[kind])]
+
+
+@interpreter_only
+@pytest.mark.parametrize("kind", KINDS)
+def test_sizes_across_unit_tiles_and_chunks(kind, gen, launches):
+    """H = 70 > 64 (the one-step kernels without any patch): several unit tiles and several chunks of h_{t-1}
+    per product, the last ones partly filled, and 17 samples in two tiles of 16."""
+    _, block_h, block_k, _ = STEP_TILE
+    H = 2 * max(block_h, block_k) + 6
+    layer = randomize_(KINDS[kind](3, H, return_sequences=True, return_state=True, dtype=torch.float64,
+                                   recurrent_dropout=0.3, generator=3), generator=gen).train()
+    x = torch.randn(17, 3, 3, generator=gen, dtype=torch.float64, requires_grad=True)
+    lengths = torch.randint(1, 4, (17,), generator=gen).tolist()
+    _compare(layer, x, gen, torch.float64, lengths, given_state=True)
+    assert launches == [(1, STEPS[kind])]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_float32_within_1e_5(kind, gen, launches, device, small_chip):
+    layer = KINDS[kind](8, 16, return_sequences=True, return_state=True, dropout=0.2, recurrent_dropout=0.2,
+                        generator=3).train().to(device)
+    x = torch.randn(4, 30, 8, generator=gen).to(device).requires_grad_()
+    _compare(layer, x, gen, torch.float32, lengths=[30, 11, 1, 29])
+    assert launches == [(1, STEPS[kind])]
+
+
+@interpreter_only
+@pytest.mark.parametrize("merge_mode", ["concat", "sum"])
+def test_both_directions_in_one_launch(merge_mode, gen, launches, monkeypatch, small_chip):
+    monkeypatch.setattr(dispatch, "JOINED_DIRECTION_DEVICES", {"cuda", "cpu"})
+    layer = randomize_(ts.Bidirectional(ts.LSTM(4, 5, return_sequences=True, return_state=True, dtype=torch.float64,
+                                                recurrent_dropout=0.3, per_gate_masks=False, weight_dropout=0.2,
+                                                generator=7), merge_mode=merge_mode), generator=gen).train()
+    x = torch.randn(3, 6, 4, generator=gen, dtype=torch.float64, requires_grad=True)
+    _compare(layer, x, gen, torch.float64, lengths=[6, 2, 5], given_state=True)
+    assert launches == [(2, "TritonLSTMStepsFunction")]
+
+
+@interpreter_only
+@pytest.mark.parametrize("gates, last", [(None, None), (1, [2, 0, 1]), (4, [2, 0, 1])])
+def test_gradcheck(gates, last, gen):
+    L, N, H = 3, 3, 2
+    mask = None if gates is None else ((torch.rand(gates, N, H, generator=gen) > 0.3) / 0.7).double()
+    last = None if last is None else torch.tensor(last)
+    xp, h0, c0, w = _leaf(L, N, 4 * H, gen=gen), _leaf(N, H, gen=gen), _leaf(N, H, gen=gen), _leaf(4 * H, H, gen=gen)
+    assert torch.autograd.gradcheck(TritonLSTMStepsFunction.apply, (xp, h0, c0, w, mask, last), fast_mode=True)
+    peepholes = (_leaf(H, gen=gen), _leaf(H, gen=gen), _leaf(H, gen=gen))
+    assert torch.autograd.gradcheck(TritonPeepholeLSTMStepsFunction.apply, (xp, h0, c0, w, *peepholes, mask, last),
+                                    fast_mode=True)
+
+
+@interpreter_only
+def test_which_layers_take_the_step_kernels():
+    with use_backend("triton"):
+        assert choose(ts.LSTM(3, triton_lstm.MAX_HIDDEN))[0].function.__name__ == "TritonLSTMFunction"
+        assert choose(ts.LSTM(3, triton_lstm.MAX_HIDDEN + 1))[0].function is TritonLSTMStepsFunction
+        assert choose(ts.LSTM(3, 512).to(torch.bfloat16))[0].function is TritonLSTMStepsFunction
+        assert choose(ts.PeepholeLSTM(3, 33))[0].function is TritonPeepholeLSTMStepsFunction
+        assert "TritonLSTMStepsFunction" in ts.explain(ts.LSTM(3, 100))
+    assert choose(ts.LSTM(3, 100))[0].function.__name__ == "LSTMFunction"      # CPU, "auto": the eager loop
