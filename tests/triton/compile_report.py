@@ -20,8 +20,8 @@ from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
 from torchseq.fast import triton_lstm, triton_lstm_steps
-from torchseq.fast.triton_kernels import (gru_kernels, layer_norm_simple_rnn_kernels, lstm_kernels, lstm_step_kernels,
-                                          simple_rnn_kernels)
+from torchseq.fast.triton_kernels import (gru_kernels, gru_step_kernels, layer_norm_simple_rnn_kernels, lstm_kernels,
+                                          lstm_step_kernels, simple_rnn_kernels, simple_rnn_step_kernels)
 
 PTXAS = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
 SCALARS = {"t": "i32", "L": "i32", "N": "i32", "H": "i32", "D": "i32"}
@@ -39,9 +39,15 @@ NORM_BACKWARD = ["hats_ptr", "rstds_ptr", "hs_ptr", "w_ptr", "gain_ptr", "mask_p
 STEP_FORWARD = ["xp_ptr", "h_ptr", "c_ptr", "w_ptr", "mask_ptr", "peep_ptr", "acts_ptr", "cs_ptr", "hs_ptr"]
 STEP_BACKWARD = ["acts_ptr", "cs_ptr", "c_ptr", "w_ptr", "mask_ptr", "peep_ptr", "d_hs_ptr", "da_next_ptr", "dc_ptr",
                  "d_c_last_ptr", "last_ptr", "da_ptr"]
+GRU_STEP_FORWARD = ["xp_ptr", "h_ptr", "w_ptr", "b_ptr", "mask_ptr", "acts_ptr", "rec_n_ptr", "hs_ptr"]
+GRU_STEP_BACKWARD = ["acts_ptr", "rec_n_ptr", "h_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "d_rec_next_ptr", "carry_ptr",
+                     "d_xp_ptr", "d_rec_ptr"]
+SIMPLE_STEP_FORWARD = ["xp_ptr", "h_ptr", "w_ptr", "mask_ptr", "hs_ptr"]
+SIMPLE_STEP_BACKWARD = ["hs_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "da_next_ptr", "da_ptr"]
 TYPES = {torch.float32: "fp32", torch.float64: "fp64", torch.bfloat16: "bf16", torch.float16: "fp16"}
 # The buffers the kernels keep in their arithmetic type (float32 for 16-bit inputs), whatever the input type.
-ARITHMETIC = {"acts_ptr", "cs_ptr", "c_ptr", "dc_ptr", "extra_ptr", "hats_ptr", "rstds_ptr", "dys_ptr"}
+ARITHMETIC = {"acts_ptr", "cs_ptr", "c_ptr", "dc_ptr", "extra_ptr", "rec_n_ptr", "carry_ptr", "hats_ptr", "rstds_ptr",
+              "dys_ptr"}
 
 
 def lstm_kernel_pair(tile: dict, peephole: bool):
@@ -73,13 +79,21 @@ def kernels(tile: dict):
 
 
 def step_kernels(tile: dict):
-    """The one-step LSTM kernels, plain and with peepholes, every optional input present."""
+    """The one-step kernels (LSTM plain and with peepholes, GRU reset after, SimpleRNN), every optional input
+    present, one mask per gate."""
     for peephole in (False, True):
         name = "_peephole" if peephole else ""
         lstm = {"MASK": 2, "PEEPHOLE": peephole, **tile}
         yield f"lstm_step_forward{name}", lstm_step_kernels.lstm_step_forward, STEP_FORWARD, lstm
         yield (f"lstm_step_backward{name}", lstm_step_kernels.lstm_step_backward, STEP_BACKWARD,
                {"HAS_NEXT": True, "HAS_D_HS": True, "HAS_D_C_LAST": True, "HAS_LAST": True, **lstm})
+    gru = {"RELU": False, "MASK": 2, **tile}
+    yield "gru_step_forward", gru_step_kernels.gru_step_forward, GRU_STEP_FORWARD, {"BIAS_ROWS": True, **gru}
+    yield "gru_step_backward", gru_step_kernels.gru_step_backward, GRU_STEP_BACKWARD, {"HAS_NEXT": True, **gru}
+    simple = {"RELU": False, "MASK": 1, **tile}
+    yield "simple_rnn_step_forward", simple_rnn_step_kernels.simple_rnn_step_forward, SIMPLE_STEP_FORWARD, simple
+    yield ("simple_rnn_step_backward", simple_rnn_step_kernels.simple_rnn_step_backward, SIMPLE_STEP_BACKWARD,
+           {"HAS_NEXT": True, **simple})
 
 
 def step_configurations():

@@ -56,7 +56,8 @@ class GRUCell(RecurrentCell):
 
     Fast twin: a layer runs torchseq/fast/gru.py (GRUResetBeforeFunction, GRUResetAfterFunction) -- the same
     equations, backpropagation through time written out -- and on CUDA the fused Triton kernels of
-    torchseq/fast/triton_gru.py (TritonGRUResetBeforeFunction, TritonGRUResetAfterFunction;
+    torchseq/fast/triton_gru.py (TritonGRUResetBeforeFunction, TritonGRUResetAfterFunction, up to 64 units) or,
+    reset after, torchseq/fast/triton_gru_steps.py (TritonGRUResetAfterStepsFunction, one launch a step, beyond;
     ``torchseq.fast.use_backend`` chooses). This ``step`` runs inside ``torchseq.use_reference_path()``, for
     subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """

@@ -54,8 +54,9 @@ class SimpleRNNCell(RecurrentCell):
     Fast twin: a layer runs torchseq/fast/simple_rnn.py (SimpleRNNFunction; with layer norm
     LayerNormSimpleRNNFunction in torchseq/fast/layer_norm_simple_rnn.py) -- the same equations,
     backpropagation through time written out -- and on CUDA the fused Triton kernels of
-    torchseq/fast/triton_simple_rnn.py (TritonSimpleRNNFunction, TritonLayerNormSimpleRNNFunction;
-    ``torchseq.fast.use_backend`` chooses). This ``step`` runs inside ``torchseq.use_reference_path()``, for
+    torchseq/fast/triton_simple_rnn.py (TritonSimpleRNNFunction, TritonLayerNormSimpleRNNFunction, up to 64
+    units) or, without layer norm, torchseq/fast/triton_simple_rnn_steps.py (TritonSimpleRNNStepsFunction, one
+    launch a step, beyond; ``torchseq.fast.use_backend`` chooses). This ``step`` runs inside ``torchseq.use_reference_path()``, for
     subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """
 

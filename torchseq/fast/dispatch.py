@@ -34,8 +34,8 @@ from ..cells.lstm import LSTMCell
 from ..cells.masks import Masks
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from ..cells.simple_rnn import SimpleRNNCell
-from . import (gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn, triton_gru, triton_lstm,
-               triton_lstm_steps, triton_simple_rnn)
+from . import (gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn, triton_gru,
+               triton_gru_steps, triton_lstm, triton_lstm_steps, triton_simple_rnn, triton_simple_rnn_steps)
 from .kernel import Kernel
 from .layout import per_gate
 
@@ -43,12 +43,13 @@ from .layout import per_gate
 # first one that takes a cell first (the fused Triton kernels, where the backend in force allows them -- the
 # persistent ones while W_h fits on chip, then the one-step ones -- before the eager loops).
 KERNELS: Dict[type, Tuple[Kernel, ...]] = {
-    SimpleRNNCell: (triton_simple_rnn.KERNEL, triton_simple_rnn.LAYER_NORM, simple_rnn.KERNEL,
-                    layer_norm_simple_rnn.KERNEL),
+    SimpleRNNCell: (triton_simple_rnn.KERNEL, triton_simple_rnn.LAYER_NORM, triton_simple_rnn_steps.KERNEL,
+                    simple_rnn.KERNEL, layer_norm_simple_rnn.KERNEL),
     LSTMCell: (triton_lstm.KERNEL, triton_lstm_steps.KERNEL, lstm.KERNEL),
     PeepholeLSTMCell: (triton_lstm.PEEPHOLE, triton_lstm_steps.PEEPHOLE, peephole_lstm.KERNEL),
     LayerNormLSTMCell: (layer_norm_lstm.KERNEL,),
-    GRUCell: (triton_gru.RESET_BEFORE, triton_gru.RESET_AFTER, gru.RESET_BEFORE, gru.RESET_AFTER),
+    GRUCell: (triton_gru.RESET_BEFORE, triton_gru.RESET_AFTER, triton_gru_steps.RESET_AFTER, gru.RESET_BEFORE,
+              gru.RESET_AFTER),
 }
 
 # The device types on which a Bidirectional layer's halves share one loop by default. On a GPU a step is bound

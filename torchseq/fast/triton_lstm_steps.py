@@ -19,16 +19,18 @@ from .triton_lstm import _arithmetic, _mask_mode, _precision, on_chip, runs_trit
 
 # (BLOCK_N, BLOCK_H, BLOCK_K, num_warps): samples and units a program owns, the chunk of h_{t-1} (or da_{t+1})
 # it reads at a time, and its warps. The ahead-of-time check compiles it for every input type and precision.
-STEP_TILE = (16, 32, 16, 4)
+STEP_TILE = (16, 32, 16, 8)
 
 
-def step_options(t: torch.Tensor) -> dict:
-    """The one-step kernels' tile, precision, arithmetic type and warps for inputs like t."""
+def step_options(t: torch.Tensor, N: int, H: int, D: int):
+    """(grid, keyword arguments): the one-step kernels' grid (cdiv(N, BLOCK_N), cdiv(H, BLOCK_H), D) and their
+    tile, precision, arithmetic type and warps, for inputs like t."""
     import triton.language as tl
     block_n, block_h, block_k, warps = STEP_TILE
     acc = tl.float64 if _arithmetic(t) == torch.float64 else tl.float32
-    return dict(BLOCK_N=block_n, BLOCK_H=block_h, BLOCK_K=block_k, PRECISION=_precision(t), ACC=acc,
-                num_warps=warps)
+    return ((-(-N // block_n), -(-H // block_h), D),
+            dict(BLOCK_N=block_n, BLOCK_H=block_h, BLOCK_K=block_k, PRECISION=_precision(t), ACC=acc,
+                 num_warps=warps))
 
 
 def _forward(ctx, xp, h0, c0, weight, peepholes, mask, last):
@@ -46,8 +48,7 @@ def _forward(ctx, xp, h0, c0, weight, peepholes, mask, last):
     acts = xp.new_empty(L, DN, 4 * H, dtype=acc)                                      # (L, D*N, 4H): i, f, g, o
     cs, hs = xp.new_empty(L, DN, H, dtype=acc), xp.new_empty(L, DN, H)                # c_t, h_t
     c0_acc = c0.to(acc)                                                                # c_{-1} in the cell state's type
-    options = step_options(xp)
-    grid = (-(-N // options["BLOCK_N"]), -(-H // options["BLOCK_H"]), D)
+    grid, options = step_options(xp, N, H, D)
     for t in range(L):
         lstm_step_kernels.lstm_step_forward[grid](
             xp[t], h0 if t == 0 else hs[t - 1], c0_acc if t == 0 else cs[t - 1], weight,
@@ -70,8 +71,7 @@ def _backward(ctx, d_hs, d_c_last):
     dc = torch.zeros_like(cs[0])                                                       # (D*N, H): the carry
     d_hs = None if d_hs is None else d_hs.contiguous()
     d_c_last = None if d_c_last is None else d_c_last.contiguous()
-    options = step_options(weight)
-    grid = (-(-N // options["BLOCK_N"]), -(-H // options["BLOCK_H"]), D)
+    grid, options = step_options(weight, N, H, D)
     for t in reversed(range(L)):
         lstm_step_kernels.lstm_step_backward[grid](
             acts[t], cs[t], c0 if t == 0 else cs[t - 1], weight, acts if mask is None else mask,

@@ -59,6 +59,36 @@ def _unit_tile(N, H, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr):
 
 
 @triton.jit
+def _gate_product(h_ptr, w_ptr, mask_ptr, g, G, d, n, rows, cols, N, H, DN, MASK: tl.constexpr,
+                  BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_K: tl.constexpr, PRECISION: tl.constexpr,
+                  ACC: tl.constexpr):
+    """sum_k (m_g h)_k W_{g,jk} for the tile's units j, (BLOCK_N, BLOCK_H): h (D*N, H) read in chunks of BLOCK_K
+    units, with the columns of gate g's block of W_h (G gate blocks) that meet them."""
+    out = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
+    for k0 in range(0, H, BLOCK_K):
+        k = k0 + tl.arange(0, BLOCK_K)
+        k_ok = (n < N)[:, None] & (k < H)[None, :]
+        h = _read(h_ptr + rows[:, None] * H + k[None, :], k_ok, ACC)          # (BLOCK_N, BLOCK_K)
+        out += tl.dot(h * _mask_of(mask_ptr, g, DN, H, rows, k, k_ok, MASK, ACC),
+                      _weight_t(w_ptr, d, g, G, H, k[:, None], cols[None, :], ACC), input_precision=PRECISION)
+    return out
+
+
+@triton.jit
+def _gate_product_back(da_ptr, w_ptr, g, G, d, n, rows, cols, N, H, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
+                       BLOCK_K: tl.constexpr, PRECISION: tl.constexpr, ACC: tl.constexpr):
+    """sum_k da_{g,k} W_{g,kj} for the tile's units j, (BLOCK_N, BLOCK_H): da (D*N, G*H) read in chunks of
+    BLOCK_K units of gate g, with the rows of gate g's block of W_h that meet them."""
+    out = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
+    for k0 in range(0, H, BLOCK_K):
+        k = k0 + tl.arange(0, BLOCK_K)
+        k_ok = (n < N)[:, None] & (k < H)[None, :]
+        da = _read(da_ptr + rows[:, None] * G * H + g * H + k[None, :], k_ok, ACC)   # (BLOCK_N, BLOCK_K)
+        out += tl.dot(da, _weight(w_ptr, d, g, G, H, k[:, None], cols[None, :], ACC), input_precision=PRECISION)
+    return out
+
+
+@triton.jit
 def lstm_step_forward(xp_ptr, h_ptr, c_ptr, w_ptr, mask_ptr, peep_ptr, acts_ptr, cs_ptr, hs_ptr, N, H, D,
                       MASK: tl.constexpr, PEEPHOLE: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
                       BLOCK_K: tl.constexpr, PRECISION: tl.constexpr, ACC: tl.constexpr):
@@ -66,24 +96,14 @@ def lstm_step_forward(xp_ptr, h_ptr, c_ptr, w_ptr, mask_ptr, peep_ptr, acts_ptr,
     d, n, rows, cols, ok = _unit_tile(N, H, BLOCK_N, BLOCK_H)
     DN = D * N
     gate = rows[:, None] * 4 * H + cols[None, :]                              # block i of the step; + g*H for g
-    a_i = _read(xp_ptr + gate, ok, ACC)
-    a_f = _read(xp_ptr + gate + H, ok, ACC)
-    a_g = _read(xp_ptr + gate + 2 * H, ok, ACC)
-    a_o = _read(xp_ptr + gate + 3 * H, ok, ACC)
-    j = cols[None, :]
-    for k0 in range(0, H, BLOCK_K):
-        k = k0 + tl.arange(0, BLOCK_K)
-        k_ok = (n < N)[:, None] & (k < H)[None, :]
-        h = _read(h_ptr + rows[:, None] * H + k[None, :], k_ok, ACC)          # h_{t-1}, units k0 .. k0+BLOCK_K
-        kk = k[:, None]
-        a_i += tl.dot(h * _mask_of(mask_ptr, 0, DN, H, rows, k, k_ok, MASK, ACC),
-                      _weight_t(w_ptr, d, 0, 4, H, kk, j, ACC), input_precision=PRECISION)
-        a_f += tl.dot(h * _mask_of(mask_ptr, 1, DN, H, rows, k, k_ok, MASK, ACC),
-                      _weight_t(w_ptr, d, 1, 4, H, kk, j, ACC), input_precision=PRECISION)
-        a_g += tl.dot(h * _mask_of(mask_ptr, 2, DN, H, rows, k, k_ok, MASK, ACC),
-                      _weight_t(w_ptr, d, 2, 4, H, kk, j, ACC), input_precision=PRECISION)
-        a_o += tl.dot(h * _mask_of(mask_ptr, 3, DN, H, rows, k, k_ok, MASK, ACC),
-                      _weight_t(w_ptr, d, 3, 4, H, kk, j, ACC), input_precision=PRECISION)
+    a_i = _read(xp_ptr + gate, ok, ACC) + _gate_product(
+        h_ptr, w_ptr, mask_ptr, 0, 4, d, n, rows, cols, N, H, DN, MASK, BLOCK_N, BLOCK_H, BLOCK_K, PRECISION, ACC)
+    a_f = _read(xp_ptr + gate + H, ok, ACC) + _gate_product(
+        h_ptr, w_ptr, mask_ptr, 1, 4, d, n, rows, cols, N, H, DN, MASK, BLOCK_N, BLOCK_H, BLOCK_K, PRECISION, ACC)
+    a_g = _read(xp_ptr + gate + 2 * H, ok, ACC) + _gate_product(
+        h_ptr, w_ptr, mask_ptr, 2, 4, d, n, rows, cols, N, H, DN, MASK, BLOCK_N, BLOCK_H, BLOCK_K, PRECISION, ACC)
+    a_o = _read(xp_ptr + gate + 3 * H, ok, ACC) + _gate_product(
+        h_ptr, w_ptr, mask_ptr, 3, 4, d, n, rows, cols, N, H, DN, MASK, BLOCK_N, BLOCK_H, BLOCK_K, PRECISION, ACC)
     w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE, ACC)
     state = rows[:, None] * H + cols[None, :]
     c = _read(c_ptr + state, ok, ACC)                                         # c_{t-1}
@@ -114,27 +134,9 @@ def lstm_step_backward(acts_ptr, cs_ptr, c_ptr, w_ptr, mask_ptr, peep_ptr, d_hs_
     if HAS_D_HS:
         dh += _read(d_hs_ptr + state, ok, ACC)                                # dL/dy_t
     if HAS_NEXT:                                                              # + sum_g m_g (da_{t+1,g} W_g)
-        j = cols[None, :]
-        rec_i = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
-        rec_f = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
-        rec_g = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
-        rec_o = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
-        for k0 in range(0, H, BLOCK_K):
-            k = k0 + tl.arange(0, BLOCK_K)
-            k_ok = (n < N)[:, None] & (k < H)[None, :]
-            nxt = da_next_ptr + rows[:, None] * 4 * H + k[None, :]
-            kk = k[:, None]
-            rec_i += tl.dot(_read(nxt, k_ok, ACC), _weight(w_ptr, d, 0, 4, H, kk, j, ACC), input_precision=PRECISION)
-            rec_f += tl.dot(_read(nxt + H, k_ok, ACC), _weight(w_ptr, d, 1, 4, H, kk, j, ACC),
-                            input_precision=PRECISION)
-            rec_g += tl.dot(_read(nxt + 2 * H, k_ok, ACC), _weight(w_ptr, d, 2, 4, H, kk, j, ACC),
-                            input_precision=PRECISION)
-            rec_o += tl.dot(_read(nxt + 3 * H, k_ok, ACC), _weight(w_ptr, d, 3, 4, H, kk, j, ACC),
-                            input_precision=PRECISION)
-        dh += (_mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC) * rec_i
-               + _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC) * rec_f
-               + _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC) * rec_g
-               + _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK, ACC) * rec_o)
+        for g in tl.static_range(4):
+            dh += _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK, ACC) * _gate_product_back(
+                da_next_ptr, w_ptr, g, 4, d, n, rows, cols, N, H, BLOCK_N, BLOCK_H, BLOCK_K, PRECISION, ACC)
     dc = _read(dc_ptr + state, ok, ACC)                                       # dL/dc_{t+1} f_{t+1} (+ peepholes)
     if HAS_D_C_LAST:
         final = tl.zeros((BLOCK_N,), dtype=tl.int64) + (L - 1)               # dL/dc_last enters at its step
