@@ -27,9 +27,40 @@ outputs and every gradient against an eager twin on a GPU.
 from __future__ import annotations
 
 import gc
+from typing import Optional, Tuple
 
 import torch
 from torch import nn
+
+
+def capture_refusal(module: nn.Module) -> Optional[str]:
+    """Why a CUDA graph cannot replay ``module``'s calls faithfully, or None: a stateful layer (its kept state is
+    Python state, not replayed) or a layer with its own generator (its masks, drawn on the CPU, would be
+    replayed unchanged)."""
+    for name, sub in module.named_modules():
+        where = name or type(module).__name__
+        if getattr(sub, "stateful", False):
+            return f"{where} is stateful: its kept state would not follow the graph's replays"
+        if getattr(sub, "generator", None) is not None:
+            return (f"{where} draws its masks from its own generator, which a CUDA graph replays unchanged; use "
+                    "the global generator (generator=None) to capture it")
+    return None
+
+
+def capture(module: nn.Module, sample_args: Tuple[torch.Tensor, ...], warmup: int = 3) -> nn.Module:
+    """``torch.cuda.make_graphed_callables(module, sample_args)`` with Python's garbage collector paused for the
+    capture; no checks (see :func:`cuda_graphed`)."""
+    # No garbage collection while capturing. Once in the test suite on an H100 a capture was invalidated by a
+    # call a capturing stream forbids ("operation not permitted when stream is capturing"); the suspected cause
+    # is a collection during capture freeing an earlier test's CUDA tensors (kept alive by a reference cycle).
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return torch.cuda.make_graphed_callables(module, sample_args, num_warmup_iters=warmup)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def cuda_graphed(module: nn.Module, sample_input: torch.Tensor, warmup: int = 3) -> nn.Module:
@@ -42,26 +73,12 @@ def cuda_graphed(module: nn.Module, sample_input: torch.Tensor, warmup: int = 3)
         raise TypeError(f"sample_input must be a torch.Tensor, got {type(sample_input).__name__}")
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 1:
         raise ValueError(f"warmup must be a positive int, got {warmup!r}")
-    for name, sub in module.named_modules():
-        where = name or type(module).__name__
-        if getattr(sub, "stateful", False):
-            raise ValueError(f"{where} is stateful: its kept state would not follow the graph's replays")
-        if getattr(sub, "generator", None) is not None:
-            raise ValueError(f"{where} draws its masks from its own generator, which a CUDA graph replays "
-                             "unchanged; use the global generator (generator=None) to capture it")
+    refusal = capture_refusal(module)
+    if refusal is not None:
+        raise ValueError(refusal)
     if sample_input.device.type != "cuda":
         raise ValueError(f"CUDA graphs need a CUDA device: sample_input is on {sample_input.device}")
     for name, p in module.named_parameters():
         if p.device != sample_input.device:
             raise ValueError(f"parameter {name} is on {p.device} but sample_input is on {sample_input.device}")
-    # No garbage collection while capturing. Once in the test suite on an H100 a capture was invalidated by a
-    # call a capturing stream forbids ("operation not permitted when stream is capturing"); the suspected cause
-    # is a collection during capture freeing an earlier test's CUDA tensors (kept alive by a reference cycle).
-    gc.collect()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return torch.cuda.make_graphed_callables(module, (sample_input,), num_warmup_iters=warmup)
-    finally:
-        if was_enabled:
-            gc.enable()
+    return capture(module, (sample_input,), warmup)

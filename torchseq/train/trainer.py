@@ -7,7 +7,7 @@ import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import pandas as pd
 import torch
@@ -19,6 +19,7 @@ from tqdm import tqdm
 from .._validate import check_choice
 from .callbacks import Callback
 from .checkpoint import rng_state, save_atomic, set_rng_state
+from .cuda_graphs import ShapeGraphs, refusal as graph_refusal
 from .registry import LOSSES, METRICS, make_optimizer, resolve
 
 AMP = {None: None, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -40,6 +41,10 @@ class Trainer:
         progress: tqdm bars for epochs and batches; None shows them only on a terminal.
         seed: seed of the per-epoch shuffling (the order is a function of seed and epoch, so a resumed run
             replays it).
+        cuda_graphs: "auto" (default) replays the training forward and backward from CUDA graphs, one per batch
+            shape, on a CUDA device where nothing refuses it; True insists (a refusal is an error); False never
+            captures. :mod:`torchseq.train.cuda_graphs` says what runs how and what refuses; after
+            construction ``cuda_graphs_off`` holds the reason they are off (None when on).
 
     Data: a map-style ``Dataset`` of (input, target) pairs (batched and shuffled here, and sharded under
     torchrun; one with a ``batches(indices, batch_size)`` method, like WindowDataset, is batched by it), or
@@ -51,7 +56,7 @@ class Trainer:
     def __init__(self, model: nn.Module, optimizer="rmsprop", loss="mse", metrics: Union[Sequence, Dict] = (),
                  lr: Optional[float] = None, device=None, amp: Optional[str] = None,
                  clip_grad_norm: Optional[float] = None, callbacks: Sequence[Callback] = (),
-                 progress: Optional[bool] = None, seed: int = 0):
+                 progress: Optional[bool] = None, seed: int = 0, cuda_graphs: Union[str, bool] = "auto"):
         self.device = torch.device(device) if device is not None else _default_device()
         self.world_size, self.rank = _init_distributed(self.device)
         self.unwrapped = model.to(self.device)
@@ -67,9 +72,23 @@ class Trainer:
         self.callbacks: List[Callback] = list(callbacks)
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.seed = seed
+        self.graphs, self.cuda_graphs_off = self._graphs(cuda_graphs)
         self.epoch = 0
         self.history = pd.DataFrame()
         self.stop_training = False
+
+    def _graphs(self, setting) -> Tuple[Optional[ShapeGraphs], Optional[str]]:
+        """(the graph cache or None, why they are off or None) for the ``cuda_graphs`` setting."""
+        if setting not in ("auto", True, False) or isinstance(setting, int) and not isinstance(setting, bool):
+            raise ValueError(f"cuda_graphs must be 'auto', True or False, got {setting!r}")
+        if setting is False:
+            return None, "cuda_graphs=False"
+        reason = graph_refusal(self.unwrapped, self.device, self.amp, self.world_size)
+        if reason is not None:
+            if setting is True:
+                raise ValueError(f"cuda_graphs=True, but {reason}")
+            return None, reason
+        return ShapeGraphs(self.unwrapped, strict=setting is True), None
 
     # ---- data ---------------------------------------------------------------------------------------
     def _batches(self, data, batch_size: int, shuffle: bool, steps: Optional[int]):
@@ -95,10 +114,13 @@ class Trainer:
         x, y = batch
         return _move(x, self.device), _move(y, self.device)
 
-    def _forward(self, x):
+    def _forward(self, x, train: bool = False):
+        x = x if isinstance(x, tuple) else (x,)
+        if train and self.graphs is not None:
+            return self.graphs(*x)                                                    # replayed where captured
         context = torch.autocast(self.device.type, dtype=self.amp) if self.amp is not None else nullcontext()
         with context:
-            return self.model(*x) if isinstance(x, tuple) else self.model(x)
+            return self.model(*x)
 
     # ---- one pass -----------------------------------------------------------------------------------
     def _run_epoch(self, data, batch_size: int, shuffle: bool, steps: Optional[int], train: bool) -> dict:
@@ -113,7 +135,7 @@ class Trainer:
                 if steps is not None and b >= steps:
                     break
                 x, y = self._to_device(batch)
-                out = self._forward(x)
+                out = self._forward(x, train)
                 if out.dtype in (torch.float16, torch.bfloat16):
                     out = out.float()                                                 # losses in >= float32
                 loss = self.loss_fn(out, y)
