@@ -6,6 +6,8 @@
 #
 # stages
 #   check       the machine and versions (env.txt), the CUDA tests (pytest -m cuda), the demo on the GPU's torch
+#   triton      the fused Triton kernels' tests compiled on the device (tests/triton: float32, bf16, fp16 against
+#               the readable path) and the CUDA graphs' tests (cuda_graphed and the Trainer's)
 #   tests       the whole test suite on the machine's torch (another version than CI's), 8 processes
 #   bench       benchmarks/recurrent_vs_torch.py on cuda: cuDNN, bf16, CUDA graphs, peak memory;
 #               BENCH_ONLY="0 1" runs only those configurations (positions in its list) to split it over calls;
@@ -13,6 +15,8 @@
 #               (default: PyTorch's defaults, TF32 in cuDNN only)
 #   bench-more  benchmarks/bidirectional_vs_torch.py, dropout_overhead.py and conv_vs_torch.py on cuda
 #   geron15     torchseq reproduce geron15 on cuda (the book's 20 epochs per row)
+#   imdb-epoch  benchmarks/imdb_epoch.py: one training epoch of the IMDB LSTM and Bidirectional LSTM, torchseq
+#               against torch.nn (cuDNN), eager and with the Trainer's CUDA graphs
 #   imdb        torchseq reproduce chollet-imdb on cuda, the archive at $IMDB (default out/aclImdb_v1.tar.gz);
 #               IMDB_ONLY="lstm bidirectional_lstm" for some rows
 #
@@ -68,7 +72,7 @@ EOF
 }
 
 if [ "$#" -eq 0 ]; then
-    echo "usage: OUT=folder bash benchmarks/gpu_session.sh check|tests|bench|bench-more|geron15|imdb ..." >&2
+    echo "usage: OUT=folder bash benchmarks/gpu_session.sh check|triton|tests|bench|bench-more|imdb-epoch|geron15|imdb ..." >&2
     exit 2
 fi
 for stage in "$@"; do
@@ -78,6 +82,13 @@ for stage in "$@"; do
             cat "$OUT/env.txt"
             step cuda-tests "$PYTHON" -m pytest -m cuda -q -rs -p no:cacheprovider --junitxml="$OUT/cuda_tests.xml" tests
             step demo "$PYTHON" -m torchseq demo ;;
+        triton)
+            step triton-tests "$PYTHON" -m pytest -q -rs -p no:cacheprovider --junitxml="$OUT/triton_tests.xml" \
+                tests/triton tests/train/test_cuda_graphs.py tests/fast/test_cuda_graphs.py ;;
+        imdb-epoch)
+            # shellcheck disable=SC2086  # QUICK is split on purpose
+            step imdb-epoch "$PYTHON" benchmarks/imdb_epoch.py --device "$DEVICE" --out "$OUT/results" $QUICK \
+                ${BENCH_TF32:+--tf32 $BENCH_TF32} ;;
         tests)
             # two threads per worker: 8 workers of the machine's default thread count oversubscribe its CPUs
             step tests env OMP_NUM_THREADS=2 "$PYTHON" -m pytest -q -n 8 -p no:cacheprovider tests ;;
@@ -101,7 +112,7 @@ for stage in "$@"; do
             step chollet-imdb "$PYTHON" -m torchseq reproduce chollet-imdb --data "$IMDB" --device "$DEVICE" \
                 --out "$OUT/chollet_imdb" $QUICK ${IMDB_ONLY:+--only $IMDB_ONLY} ;;
         *)
-            echo "unknown stage $stage (check, tests, bench, bench-more, geron15, imdb)" >&2
+            echo "unknown stage $stage (check, triton, tests, bench, bench-more, imdb-epoch, geron15, imdb)" >&2
             exit 2 ;;
     esac
 done

@@ -136,3 +136,19 @@ def test_gpu_session_script_refuses_unknown_stages(tmp_path):
     assert session(tmp_path).returncode == 2
     done = session(tmp_path, "benchmark")
     assert done.returncode == 2 and "unknown stage benchmark" in done.stderr
+
+
+def test_the_imdb_epoch_benchmark_compares_the_same_model(monkeypatch):
+    """benchmarks/imdb_epoch.py: its torch.nn twin computes what the torchseq model does (same weights), and a
+    tiny run yields one row per model with both libraries' epoch times and their ratio."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import imdb_epoch
+    for name, make in imdb_epoch.MODELS.items():
+        model = make().eval()
+        x = torch.randint(1, 10_000, (3, 7))
+        torch.testing.assert_close(imdb_epoch.TorchReader(imdb_epoch._copy(model))(x), model(x), rtol=1e-5,
+                                   atol=1e-6, msg=name)
+    monkeypatch.setattr(imdb_epoch, "WARMUP_BATCHES", 1)
+    [row] = imdb_epoch.run(["lstm"], {"reviews": 130, "words": 4}, torch.device("cpu"), epochs=1)
+    assert row["model"] == "lstm" and row["torchseq eager"] > 0 and row["torch.nn eager"] > 0
+    assert row["ratio eager"] == row["torchseq eager"] / row["torch.nn eager"]
