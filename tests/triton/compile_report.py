@@ -20,8 +20,9 @@ from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
 from torchseq.fast import triton_lstm, triton_lstm_steps
-from torchseq.fast.triton_kernels import (gru_kernels, gru_step_kernels, layer_norm_simple_rnn_kernels, lstm_kernels,
-                                          lstm_step_kernels, simple_rnn_kernels, simple_rnn_step_kernels)
+from torchseq.fast.triton_kernels import (gru_kernels, gru_step_kernels, layer_norm_lstm_kernels,
+                                          layer_norm_simple_rnn_kernels, lstm_kernels, lstm_step_kernels,
+                                          simple_rnn_kernels, simple_rnn_step_kernels)
 
 PTXAS = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
 SCALARS = {"t": "i32", "L": "i32", "N": "i32", "H": "i32", "D": "i32"}
@@ -44,10 +45,15 @@ GRU_STEP_BACKWARD = ["acts_ptr", "rec_n_ptr", "h_ptr", "w_ptr", "mask_ptr", "d_h
                      "d_xp_ptr", "d_rec_ptr"]
 SIMPLE_STEP_FORWARD = ["xp_ptr", "h_ptr", "w_ptr", "mask_ptr", "hs_ptr"]
 SIMPLE_STEP_BACKWARD = ["hs_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "da_next_ptr", "da_ptr"]
+LN_LSTM_FORWARD = ["xp_ptr", "h0_ptr", "c0_ptr", "w_ptr", "gain_h_ptr", "gain_c_ptr", "bias_c_ptr", "mask_ptr", "acts_ptr",
+                   "rhats_ptr", "chats_ptr", "cs_ptr", "rstds_ptr", "hs_ptr"]
+LN_LSTM_BACKWARD = ["acts_ptr", "rhats_ptr", "chats_ptr", "cs_ptr", "c0_ptr", "rstds_ptr", "w_ptr", "gain_h_ptr",
+                    "gain_c_ptr", "bias_c_ptr", "mask_ptr", "d_hs_ptr", "d_c_last_ptr", "last_ptr", "da_ptr", "dr_ptr",
+                    "dchecks_ptr", "d_h0_ptr", "d_c0_ptr"]
 TYPES = {torch.float32: "fp32", torch.float64: "fp64", torch.bfloat16: "bf16", torch.float16: "fp16"}
 # The buffers the kernels keep in their arithmetic type (float32 for 16-bit inputs), whatever the input type.
 ARITHMETIC = {"acts_ptr", "cs_ptr", "c_ptr", "dc_ptr", "extra_ptr", "rec_n_ptr", "carry_ptr", "hats_ptr", "rstds_ptr",
-              "dys_ptr"}
+              "dys_ptr", "rhats_ptr", "chats_ptr", "dchecks_ptr"}
 
 
 def lstm_kernel_pair(tile: dict, peephole: bool):
@@ -78,6 +84,13 @@ def kernels(tile: dict):
              {"RELU": False, "MASK": 1, **tile}))
 
 
+def layer_norm_lstm_kernels_of(tile: dict):
+    """The layer-norm LSTM's forward and backward kernels."""
+    return (("ln_lstm_forward", layer_norm_lstm_kernels.ln_lstm_forward, LN_LSTM_FORWARD, {"MASK": 2, **tile}),
+            ("ln_lstm_backward", layer_norm_lstm_kernels.ln_lstm_backward, LN_LSTM_BACKWARD,
+             {"MASK": 2, "HAS_D_HS": True, "HAS_D_C_LAST": True, "HAS_LAST": True, **tile}))
+
+
 def step_kernels(tile: dict):
     """The one-step kernels (LSTM plain and with peepholes, GRU reset after, SimpleRNN), every optional input
     present, one mask per gate."""
@@ -102,11 +115,11 @@ def step_configurations():
             for precision in triton_lstm.precisions(dtype)]
 
 
-def configurations(peephole: bool = False):
-    """Every (dtype, precision, BLOCK_N, BLOCK_H, warps) the dispatcher can launch (the peephole LSTM's own,
-    smaller set)."""
+def configurations(peephole: bool = False, layer_norm: bool = False):
+    """Every (dtype, precision, BLOCK_N, BLOCK_H, warps) the dispatcher can launch (the peephole and layer-norm
+    LSTMs' own, smaller sets)."""
     return [(dtype, precision, *config) for dtype in triton_lstm.DTYPES for precision in triton_lstm.precisions(dtype)
-            for config in triton_lstm.launch_configs(peephole, tf32=precision == "tf32")]
+            for config in triton_lstm.launch_configs(peephole, tf32=precision == "tf32", layer_norm=layer_norm)]
 
 
 def resources(fn, pointers, constants, dtype, capability, warps):
@@ -136,7 +149,8 @@ def resources(fn, pointers, constants, dtype, capability, warps):
 def main(capability: int) -> None:
     plain = [(config, kernels) for config in configurations()]
     peephole = [(config, lambda tile: lstm_kernel_pair(tile, peephole=True)) for config in configurations(True)]
-    for (dtype, precision, block_n, block_h, warps), family in plain + peephole:
+    layer_norm = [(config, layer_norm_lstm_kernels_of) for config in configurations(layer_norm=True)]
+    for (dtype, precision, block_n, block_h, warps), family in plain + peephole + layer_norm:
         tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "PRECISION": precision}
         for name, fn, pointers, constants in family(tile):
             row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "precision": precision,

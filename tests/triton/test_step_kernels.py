@@ -11,7 +11,7 @@ import torchseq as ts
 from tests.fast.test_fast_vs_reference import KINDS as FAST_KINDS, OPTIONS
 from tests.tools import randomize_
 from tests.triton.conftest import interpreter_only
-from tests.triton.test_kernels import _compare, _leaf, check_16_bit
+from tests.triton.test_kernels import _compare, _leaf, check_against_float64
 from torchseq.fast import choose, dispatch, triton_lstm, use_backend
 from torchseq.fast.triton_gru_steps import TritonGRUResetAfterStepsFunction
 from torchseq.fast.triton_lstm_steps import STEP_TILE, TritonLSTMStepsFunction, TritonPeepholeLSTMStepsFunction
@@ -75,7 +75,7 @@ def test_float32_within_1e_5(kind, gen, launches, device, small_chip):
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 @pytest.mark.parametrize("kind", ["lstm", "gru_reset_after", "simple_tanh"])
 def test_16_bit_inputs_within_their_precision(kind, dtype, gen, launches, device, small_chip):
-    check_16_bit(KINDS[kind], dtype, gen, device)
+    check_against_float64(KINDS[kind], dtype, gen, device)
     assert launches == [(1, STEPS[kind])]
 
 

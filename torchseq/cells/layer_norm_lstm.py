@@ -50,7 +50,9 @@ class LayerNormLSTMCell(RecurrentCell):
     State (h, c). Trace entries (per step, (N, H)): i, f, g, o, c, h.
 
     Fast twin: a layer runs torchseq/fast/layer_norm_lstm.py (LayerNormLSTMFunction) -- the same equations,
-    backpropagation through time written out. This ``step`` runs inside ``torchseq.use_reference_path()``, for
+    backpropagation through time written out -- and on CUDA the fused Triton kernels of
+    torchseq/fast/triton_layer_norm_lstm.py (TritonLayerNormLSTMFunction, up to 32 units;
+    ``torchseq.fast.use_backend`` chooses). This ``step`` runs inside ``torchseq.use_reference_path()``, for
     subclasses and once patched; ``torchseq.explain(layer)`` says which.
     """
 

@@ -35,7 +35,8 @@ from ..cells.masks import Masks
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from ..cells.simple_rnn import SimpleRNNCell
 from . import (gru, layer_norm_lstm, layer_norm_simple_rnn, lstm, peephole_lstm, simple_rnn, triton_gru,
-               triton_gru_steps, triton_lstm, triton_lstm_steps, triton_simple_rnn, triton_simple_rnn_steps)
+               triton_gru_steps, triton_layer_norm_lstm, triton_lstm, triton_lstm_steps, triton_simple_rnn,
+               triton_simple_rnn_steps)
 from .kernel import Kernel
 from .layout import per_gate
 
@@ -47,7 +48,7 @@ KERNELS: Dict[type, Tuple[Kernel, ...]] = {
                     simple_rnn.KERNEL, layer_norm_simple_rnn.KERNEL),
     LSTMCell: (triton_lstm.KERNEL, triton_lstm_steps.KERNEL, lstm.KERNEL),
     PeepholeLSTMCell: (triton_lstm.PEEPHOLE, triton_lstm_steps.PEEPHOLE, peephole_lstm.KERNEL),
-    LayerNormLSTMCell: (layer_norm_lstm.KERNEL,),
+    LayerNormLSTMCell: (triton_layer_norm_lstm.KERNEL, layer_norm_lstm.KERNEL),
     GRUCell: (triton_gru.RESET_BEFORE, triton_gru.RESET_AFTER, triton_gru_steps.RESET_AFTER, gru.RESET_BEFORE,
               gru.RESET_AFTER),
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
+from ..cells.layer_norm_lstm import LayerNormLSTMCell
 from ..cells.lstm import LSTMCell
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from .backend import interpreting, triton_allowed
@@ -24,6 +25,7 @@ from .product import recurrent_weight_grad, rows_product
 # which checks that it fits the target's shared memory and spills no register.
 MAX_HIDDEN = 64
 MAX_HIDDEN_PEEPHOLE = 32                       # the peephole backward's 16 x 64 and 32 x 16 tiles spill on sm_90
+MAX_HIDDEN_LAYER_NORM = 32                     # the layer-norm LSTM's 16 x 64 backward spills, and overflows sm_80
 # The input types the kernels take on a GPU; float64 too under Triton's interpreter (the tests' precision). 16-bit
 # inputs are widened to float32 on load: the products accumulate, and the cell state and the saved activations
 # are kept, in float32.
@@ -35,24 +37,30 @@ HALF = (torch.bfloat16, torch.float16)
 WARPS = {(16, 16): 8, (16, 32): 4, (16, 64): 8, (32, 16): 8, (32, 32): 8}
 
 
-def launch_config(N: int, H: int, peephole: bool = False, tf32: bool = False):
+def launch_config(N: int, H: int, peephole: bool = False, tf32: bool = False, layer_norm: bool = False):
     """(BLOCK_N, BLOCK_H, num_warps): samples per program, the padded hidden size (powers of two, at least 16,
     the smallest sizes ``tl.dot`` takes) and the warps per program: 32 samples a program up to 32 units (up to
     16 with TF32 products, whose 32 x 32 backward tiles spill), 16 beyond (a 64-unit tile of 32 samples spills
-    registers) and always 16 for the peephole LSTM."""
-    limit = MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
+    registers) and always 16 for the peephole LSTM. The layer-norm LSTM takes 32 samples a program up to 16
+    units whatever N (its 16 x 16 backward spills on sm_80) and 16 up to 32."""
+    limit = MAX_HIDDEN_LAYER_NORM if layer_norm else MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
     if not 1 <= H <= limit:
-        raise ValueError(f"the Triton {'peephole ' if peephole else ''}kernels take 1 to {limit} hidden units, got {H}")
+        kind = "layer-norm LSTM " if layer_norm else "peephole " if peephole else ""
+        raise ValueError(f"the Triton {kind}kernels take 1 to {limit} hidden units, got {H}")
     block_h = max(16, 1 << (H - 1).bit_length())
-    block_n = 32 if block_h <= (16 if tf32 else 32) and N > 16 and not peephole else 16
+    if layer_norm:
+        block_n = 32 if block_h == 16 else 16
+    else:
+        block_n = 32 if block_h <= (16 if tf32 else 32) and N > 16 and not peephole else 16
     return block_n, block_h, WARPS[block_n, block_h]
 
 
-def launch_configs(peephole: bool = False, tf32: bool = False):
+def launch_configs(peephole: bool = False, tf32: bool = False, layer_norm: bool = False):
     """Every (BLOCK_N, BLOCK_H, num_warps) that :func:`launch_config` returns: what the ahead-of-time check
     compiles."""
-    limit = MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
-    return sorted({launch_config(N, H, peephole, tf32) for H in range(1, limit + 1) for N in (1, 16, 17, 4096)})
+    limit = MAX_HIDDEN_LAYER_NORM if layer_norm else MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
+    return sorted({launch_config(N, H, peephole, tf32, layer_norm) for H in range(1, limit + 1)
+                   for N in (1, 16, 17, 4096)})
 
 
 def precisions(dtype: torch.dtype):
@@ -73,12 +81,12 @@ def _arithmetic(t: torch.Tensor) -> torch.dtype:
     return torch.float64 if t.dtype == torch.float64 else torch.float32
 
 
-def _options(t: torch.Tensor, N: int, H: int, peephole: bool = False) -> dict:
+def _options(t: torch.Tensor, N: int, H: int, peephole: bool = False, layer_norm: bool = False) -> dict:
     """The launch's tile, precision, arithmetic type and warps for N samples of H units in t's dtype and device:
     keyword arguments of every kernel of this family; the grid is (cdiv(N, BLOCK_N), D)."""
     import triton.language as tl
     precision = _precision(t)
-    block_n, block_h, warps = launch_config(N, H, peephole, tf32=precision == "tf32")
+    block_n, block_h, warps = launch_config(N, H, peephole, tf32=precision == "tf32", layer_norm=layer_norm)
     acc = tl.float64 if _arithmetic(t) == torch.float64 else tl.float32
     return dict(BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=precision, ACC=acc, num_warps=warps)
 
@@ -176,8 +184,10 @@ def runs_triton(cell) -> bool:
 
 def on_chip(cell) -> bool:
     """Whether the cell's W_h fits on chip for the persistent kernels (up to MAX_HIDDEN units, the peephole
-    LSTM's MAX_HIDDEN_PEEPHOLE)."""
-    return cell.hidden_size <= (MAX_HIDDEN_PEEPHOLE if isinstance(cell, PeepholeLSTMCell) else MAX_HIDDEN)
+    LSTM's MAX_HIDDEN_PEEPHOLE, the layer-norm LSTM's MAX_HIDDEN_LAYER_NORM)."""
+    limit = (MAX_HIDDEN_PEEPHOLE if isinstance(cell, PeepholeLSTMCell)
+             else MAX_HIDDEN_LAYER_NORM if isinstance(cell, LayerNormLSTMCell) else MAX_HIDDEN)
+    return cell.hidden_size <= limit
 
 
 def _takes(cell) -> bool:
