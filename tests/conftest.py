@@ -10,6 +10,15 @@ if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
 
+def pytest_collection_finish(session):
+    """Start the Triton kernels' ahead-of-time compile check (tests/triton/test_compile.py) in the background as
+    soon as the tests are known: its two compiler processes then overlap the rest of the suite instead of
+    adding minutes after it."""
+    if any(item.path.name == "test_compile.py" and item.path.parent.name == "triton" for item in session.items):
+        from tests.triton.test_compile import start_reports
+        start_reports()
+
+
 def pytest_collection_modifyitems(config, items):
     if torch.cuda.is_available():
         return

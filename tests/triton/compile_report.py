@@ -45,8 +45,8 @@ GRU_STEP_BACKWARD = ["acts_ptr", "rec_n_ptr", "h_ptr", "w_ptr", "mask_ptr", "d_h
                      "d_xp_ptr", "d_rec_ptr"]
 SIMPLE_STEP_FORWARD = ["xp_ptr", "h_ptr", "w_ptr", "mask_ptr", "hs_ptr"]
 SIMPLE_STEP_BACKWARD = ["hs_ptr", "w_ptr", "mask_ptr", "d_hs_ptr", "da_next_ptr", "da_ptr"]
-LN_LSTM_FORWARD = ["xp_ptr", "h0_ptr", "c0_ptr", "w_ptr", "gain_h_ptr", "gain_c_ptr", "bias_c_ptr", "mask_ptr", "acts_ptr",
-                   "rhats_ptr", "chats_ptr", "cs_ptr", "rstds_ptr", "hs_ptr"]
+LN_LSTM_FORWARD = ["xp_ptr", "h0_ptr", "c0_ptr", "w_ptr", "gain_h_ptr", "gain_c_ptr", "bias_c_ptr", "mask_ptr",
+                   "acts_ptr", "rhats_ptr", "chats_ptr", "cs_ptr", "rstds_ptr", "hs_ptr"]
 LN_LSTM_BACKWARD = ["acts_ptr", "rhats_ptr", "chats_ptr", "cs_ptr", "c0_ptr", "rstds_ptr", "w_ptr", "gain_h_ptr",
                     "gain_c_ptr", "bias_c_ptr", "mask_ptr", "d_hs_ptr", "d_c_last_ptr", "last_ptr", "da_ptr", "dr_ptr",
                     "dchecks_ptr", "d_h0_ptr", "d_c0_ptr"]
@@ -119,7 +119,7 @@ def configurations(peephole: bool = False, layer_norm: bool = False):
     """Every (dtype, precision, BLOCK_N, BLOCK_H, warps) the dispatcher can launch (the peephole and layer-norm
     LSTMs' own, smaller sets)."""
     return [(dtype, precision, *config) for dtype in triton_lstm.DTYPES for precision in triton_lstm.precisions(dtype)
-            for config in triton_lstm.launch_configs(peephole, tf32=precision == "tf32", layer_norm=layer_norm)]
+            for config in triton_lstm.launch_configs(peephole, layer_norm)]
 
 
 def resources(fn, pointers, constants, dtype, capability, warps):

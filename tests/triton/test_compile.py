@@ -1,11 +1,13 @@
 """Every launch configuration of every Triton kernel the dispatcher can choose -- each input type and product
 precision -- compiles ahead of time for sm_80 (A100) and sm_90 (H100) on this machine without a GPU, fits the
 target's shared memory and spills no register: the check behind the kernels' size limits (triton_lstm.MAX_HIDDEN*,
-WARPS, launch_config, triton_lstm_steps.STEP_TILE). Both targets compile at once, one process each."""
+WARPS, launch_config, triton_lstm_steps.STEP_TILE). Both targets compile at once, one process each, in the
+background from the moment the tests are collected."""
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,16 +19,34 @@ ROOT = REPORT.parents[2]
 SHARED_MEMORY = {80: 166_912, 90: 232_448}          # bytes a block may use: A100 and H100 (opt-in maximum)
 
 
+_RUNS = {}
+
+
+def start_reports() -> dict:
+    """{capability: (process, stdout file, stderr file)}: the report for each target, started once per session in
+    the background (tests/conftest.py starts it as soon as the tests are collected, so that the two compiler
+    processes overlap the rest of the suite)."""
+    if not _RUNS:
+        env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}  # compiled, not interpreted
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        for capability in SHARED_MEMORY:
+            out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+            run = subprocess.Popen([sys.executable, str(REPORT), str(capability)], stdout=out, stderr=err, text=True,
+                                   env=env, cwd=ROOT)
+            _RUNS[capability] = (run, out, err)
+    return _RUNS
+
+
 @pytest.fixture(scope="module")
 def reports():
-    """The report's rows for each target, both compiled concurrently."""
-    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}  # compiled, not interpreted
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    runs = {capability: subprocess.Popen([sys.executable, str(REPORT), str(capability)], stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-            for capability in SHARED_MEMORY}
-    done = {capability: (run.communicate(timeout=900), run.returncode) for capability, run in runs.items()}
-    return {capability: (rc, out, err) for capability, ((out, err), rc) in done.items()}
+    """The report's (exit status, stdout, stderr) for each target."""
+    done = {}
+    for capability, (run, out, err) in start_reports().items():
+        returncode = run.wait(timeout=1800)
+        out.seek(0)
+        err.seek(0)
+        done[capability] = (returncode, out.read(), err.read())
+    return done
 
 
 @pytest.mark.parametrize("capability", sorted(SHARED_MEMORY))

@@ -1,8 +1,9 @@
 """The fused Triton kernels (LSTM, peephole LSTM, layer-norm LSTM, both GRU forms, SimpleRNN with and without
-layer norm; tanh and relu) under Triton's interpreter, on CPU tensors: the layer through them equals the readable path -- outputs, final states and every gradient, float64
-within 1e-10 and float32 within 1e-5 -- for every option, hidden sizes on both sides of the padded tile, partly
-filled batch tiles and both directions in one launch; bfloat16 and float16 layers within their precision; gradcheck of each Function for every mask layout; and
-which layers the dispatcher gives them."""
+layer norm; tanh and relu) under Triton's interpreter, on CPU tensors: the layer through them equals the
+readable path -- outputs, final states and every gradient, float64 within 1e-10 and float32 within 1e-5 -- for
+every option, hidden sizes on both sides of the padded tile, partly filled batch tiles and both directions in
+one launch; bfloat16 and float16 layers within their precision; gradcheck of each Function for every mask
+layout; and which layers the dispatcher gives them."""
 import copy
 
 import pytest
@@ -34,9 +35,15 @@ def _compare(layer, x, gen, dtype, lengths=None, given_state=False):
         assert_close(a, b, dtype, f"tensor {k}")
 
 
+# Every option for one cell of each kernel family (the kernels share one code path per option); the plain call
+# and every option at once for the others.
+FULL = ("simple_tanh", "lstm", "gru_reset_before", "gru_reset_after")
+CASES = [(kind, option) for kind in FULL for option in OPTIONS] + \
+        [(kind, option) for kind in KINDS if kind not in FULL for option in ("plain", "everything")]
+
+
 @interpreter_only
-@pytest.mark.parametrize("option", OPTIONS)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind, option", CASES)
 def test_layer_equals_the_readable_path_float64(kind, option, gen, launches):
     opts = dict(OPTIONS[option])
     lengths, given_state = opts.pop("lengths", None), opts.pop("initial_state", False)
@@ -52,7 +59,7 @@ def test_layer_equals_the_readable_path_float64(kind, option, gen, launches):
 @pytest.mark.parametrize("N, H", [(1, 1), (17, 16), (40, 17), (5, 33), (3, MAX_HIDDEN)])
 def test_sizes_and_partly_filled_tiles(N, H, kind, gen, launches):
     """Hidden sizes below, at and above a power of two (padded units stay zero) and batch tiles left partly
-    empty (17 samples in a tile of 32, 40 in two)."""
+    empty (17 samples in two tiles of 16, 40 in three)."""
     layer = randomize_(KINDS[kind](3, H, return_sequences=True, return_state=True, dtype=torch.float64,
                                    recurrent_dropout=0.3, generator=3), generator=gen).train()
     x = torch.randn(N, 4, 3, generator=gen, dtype=torch.float64, requires_grad=True)
@@ -98,8 +105,8 @@ def _outputs_and_grads(layer, x, h0, lengths, half):
 TOLERANCE = {torch.bfloat16: 2e-2, torch.float16: 3e-3, torch.float32: 1e-5}   # of the largest entry, per tensor
 
 
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind, dtype", [(kind, torch.bfloat16) for kind in KINDS] + [
+    (kind, torch.float16) for kind in ("simple_relu", "lstm", "layer_norm_lstm", "gru_reset_after")])
 def test_16_bit_inputs_within_their_precision(kind, dtype, gen, launches, device):
     check_against_float64(KINDS[kind], dtype, gen, device)
     assert [d for d, _ in launches] == [1], "the Triton kernel did not run"
@@ -250,17 +257,15 @@ def test_which_layers_take_the_triton_kernel():
 
 
 def test_launch_config():
-    assert launch_config(1, 1) == (16, 16, 8)
-    assert launch_config(17, 32) == (32, 32, 8)
-    assert launch_config(4096, 33) == (16, 64, 8)
-    assert launch_config(17, 32, peephole=True) == (16, 32, 4)
-    assert launch_config(17, 32, tf32=True) == (16, 32, 4)                        # TF32 32 x 32 tiles spill
-    assert launch_config(17, 16, tf32=True) == (32, 16, 8)
+    assert launch_config(1) == (16, 16, 8)
+    assert launch_config(32) == (16, 32, 4)
+    assert launch_config(33) == (16, 64, 8)
+    assert launch_config(17, peephole=True) == (16, 32, 4)
+    assert launch_config(16, layer_norm=True) == (32, 16, 8)                       # its 16 x 16 backward spills
+    assert launch_config(17, layer_norm=True) == (16, 32, 4)
     with pytest.raises(ValueError, match=f"take 1 to {MAX_HIDDEN} hidden units, got 65"):
-        launch_config(8, 65)
+        launch_config(65)
     with pytest.raises(ValueError, match="peephole kernels take 1 to 32 hidden units, got 33"):
-        launch_config(8, 33, peephole=True)
-    assert launch_config(1, 16, layer_norm=True) == (32, 16, 8)                   # its 16 x 16 backward spills
-    assert launch_config(4096, 17, layer_norm=True) == (16, 32, 4)
+        launch_config(33, peephole=True)
     with pytest.raises(ValueError, match="layer-norm LSTM kernels take 1 to 32 hidden units, got 33"):
-        launch_config(8, 33, layer_norm=True)
+        launch_config(33, layer_norm=True)

@@ -13,15 +13,12 @@ from torch.autograd.function import once_differentiable
 from ..cells.gru import GRUCell
 from .kernel import Kernel
 from .product import recurrent_weight_grad, rows_product
-from .triton_lstm import _arithmetic, _mask_mode, _options, _takes
+from .triton_lstm import _arithmetic, _mask_mode, _options, _takes, sizes
 
 
 def _run_forward(xp, h0, weight, bias, mask, relu, reset_after):
     from .triton_kernels import gru_kernels
-    L, DN, H3 = xp.shape
-    H = H3 // 3
-    D = 1 if weight.dim() == 2 else weight.shape[0]
-    N = DN // D
+    L, DN, H, D, N = sizes(xp, weight)
     xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
     mask = None if mask is None else mask.contiguous()
     acc = _arithmetic(xp)
@@ -37,9 +34,7 @@ def _run_forward(xp, h0, weight, bias, mask, relu, reset_after):
 
 def _run_backward(ctx, d_hs, acts, extra, hs, h0, weight, mask, reset_after):
     from .triton_kernels import gru_kernels
-    L, DN, H = hs.shape
-    D = 1 if weight.dim() == 2 else weight.shape[0]
-    N = DN // D
+    L, DN, H, D, N = sizes(hs, weight)
     d_xp = acts.new_empty(acts.shape, dtype=weight.dtype)                             # (L, D*N, 3H)
     d_rec = torch.empty_like(d_xp) if reset_after else d_xp                            # dL/dR (reset after)
     d_h0 = torch.empty_like(h0)

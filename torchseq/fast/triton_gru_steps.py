@@ -15,7 +15,7 @@ from torch.autograd.function import once_differentiable
 from ..cells.gru import GRUCell
 from .kernel import Kernel
 from .product import recurrent_weight_grad, rows_product
-from .triton_lstm import _arithmetic, _mask_mode, on_chip, runs_triton
+from .triton_lstm import _arithmetic, _mask_mode, on_chip, runs_triton, sizes
 from .triton_lstm_steps import step_options
 
 
@@ -26,10 +26,7 @@ class TritonGRUResetAfterStepsFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xp, h0, weight, bias_hh, mask, relu):
         from .triton_kernels import gru_step_kernels
-        L, DN, H3 = xp.shape
-        H = H3 // 3
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        N = DN // D
+        L, DN, H, D, N = sizes(xp, weight)
         xp, h0, weight, bias_hh = xp.contiguous(), h0.contiguous(), weight.contiguous(), bias_hh.contiguous()
         mask = None if mask is None else mask.contiguous()
         acc = _arithmetic(xp)
@@ -49,9 +46,7 @@ class TritonGRUResetAfterStepsFunction(torch.autograd.Function):
     def backward(ctx, d_hs):
         from .triton_kernels import gru_step_kernels
         acts, rec_n, hs, h0, weight, mask = ctx.saved_tensors
-        L, DN, H = hs.shape
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        N = DN // D
+        L, DN, H, D, N = sizes(hs, weight)
         d_hs = d_hs.contiguous()
         d_xp = acts.new_empty(acts.shape, dtype=weight.dtype)                         # (L, D*N, 3H)
         d_rec = torch.empty_like(d_xp)                                                 # dL/dR

@@ -33,34 +33,31 @@ DTYPES = (torch.float32, torch.bfloat16, torch.float16)
 HALF = (torch.bfloat16, torch.float16)
 
 # (BLOCK_N, BLOCK_H) -> warps per program: the fewest that keep every kernel free of register spills on both
-# targets (4 warps spill in the 16 x 16 backward, 8 in the 16 x 32 backward on sm_80).
-WARPS = {(16, 16): 8, (16, 32): 4, (16, 64): 8, (32, 16): 8, (32, 32): 8}
+# targets (4 warps spill in the 16 x 16 backward; the layer-norm LSTM's 16 x 16 backward spills on sm_80 even with
+# 8, so it takes 32 samples a program there).
+WARPS = {(16, 16): 8, (16, 32): 4, (16, 64): 8, (32, 16): 8}
 
 
-def launch_config(N: int, H: int, peephole: bool = False, tf32: bool = False, layer_norm: bool = False):
+def launch_config(H: int, peephole: bool = False, layer_norm: bool = False):
     """(BLOCK_N, BLOCK_H, num_warps): samples per program, the padded hidden size (powers of two, at least 16,
-    the smallest sizes ``tl.dot`` takes) and the warps per program: 32 samples a program up to 32 units (up to
-    16 with TF32 products, whose 32 x 32 backward tiles spill), 16 beyond (a 64-unit tile of 32 samples spills
-    registers) and always 16 for the peephole LSTM. The layer-norm LSTM takes 32 samples a program up to 16
-    units whatever N (its 16 x 16 backward spills on sm_80) and 16 up to 32."""
+    the smallest sizes ``tl.dot`` takes) and the warps per program. 16 samples a program: each program runs its
+    samples' whole loop, so at the batch sizes recurrent nets train with, more and smaller tiles keep more of
+    the GPU busy (32-sample tiles also spill at 64 units, and at 32 units with TF32 products). The layer-norm
+    LSTM takes 32 samples a program up to 16 units."""
     limit = MAX_HIDDEN_LAYER_NORM if layer_norm else MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
     if not 1 <= H <= limit:
         kind = "layer-norm LSTM " if layer_norm else "peephole " if peephole else ""
         raise ValueError(f"the Triton {kind}kernels take 1 to {limit} hidden units, got {H}")
     block_h = max(16, 1 << (H - 1).bit_length())
-    if layer_norm:
-        block_n = 32 if block_h == 16 else 16
-    else:
-        block_n = 32 if block_h <= (16 if tf32 else 32) and N > 16 and not peephole else 16
+    block_n = 32 if layer_norm and block_h == 16 else 16
     return block_n, block_h, WARPS[block_n, block_h]
 
 
-def launch_configs(peephole: bool = False, tf32: bool = False, layer_norm: bool = False):
+def launch_configs(peephole: bool = False, layer_norm: bool = False):
     """Every (BLOCK_N, BLOCK_H, num_warps) that :func:`launch_config` returns: what the ahead-of-time check
-    compiles."""
+    compiles, for every input type and product precision."""
     limit = MAX_HIDDEN_LAYER_NORM if layer_norm else MAX_HIDDEN_PEEPHOLE if peephole else MAX_HIDDEN
-    return sorted({launch_config(N, H, peephole, tf32, layer_norm) for H in range(1, limit + 1)
-                   for N in (1, 16, 17, 4096)})
+    return sorted({launch_config(H, peephole, layer_norm) for H in range(1, limit + 1)})
 
 
 def precisions(dtype: torch.dtype):
@@ -86,9 +83,17 @@ def _options(t: torch.Tensor, N: int, H: int, peephole: bool = False, layer_norm
     keyword arguments of every kernel of this family; the grid is (cdiv(N, BLOCK_N), D)."""
     import triton.language as tl
     precision = _precision(t)
-    block_n, block_h, warps = launch_config(N, H, peephole, tf32=precision == "tf32", layer_norm=layer_norm)
+    block_n, block_h, warps = launch_config(H, peephole, layer_norm)
     acc = tl.float64 if _arithmetic(t) == torch.float64 else tl.float32
     return dict(BLOCK_N=block_n, BLOCK_H=block_h, PRECISION=precision, ACC=acc, num_warps=warps)
+
+
+def sizes(t: torch.Tensor, weight: torch.Tensor):
+    """(L, D*N, H, D, N) for a sequence t (L, D*N, ...) and W_h (G*H, H), or (D, G*H, H) for D directions stacked
+    along the batch."""
+    L, DN = t.shape[:2]
+    D = 1 if weight.dim() == 2 else weight.shape[0]
+    return L, DN, weight.shape[-1], D, DN // D
 
 
 def _mask_mode(mask) -> int:
@@ -99,10 +104,7 @@ def _forward(ctx, xp, h0, c0, weight, peepholes, mask, last):
     """Launch the forward kernel; save what the backward reads -> (hs, c_last). ``peepholes``: (3, H) or None."""
     from .triton_kernels import lstm_kernels
     ctx.set_materialize_grads(False)
-    L, DN, H4 = xp.shape
-    H = H4 // 4
-    D = 1 if weight.dim() == 2 else weight.shape[0]
-    N = DN // D
+    L, DN, H, D, N = sizes(xp, weight)
     xp, weight = xp.contiguous(), weight.contiguous()
     h0, c0 = h0.contiguous(), c0.contiguous()
     mask = None if mask is None else mask.contiguous()
@@ -122,9 +124,7 @@ def _backward(ctx, d_hs, d_c_last):
     """Launch the backward kernel -> (dL/dxp, dL/dh0, dL/dc0, dL/dW_h, and (3, H) dL/dpeepholes or None)."""
     from .triton_kernels import lstm_kernels
     acts, cs, hs, h0, c0, weight, peepholes, mask, last = ctx.saved_tensors
-    L, DN, H = cs.shape
-    D = 1 if weight.dim() == 2 else weight.shape[0]
-    N = DN // D
+    L, DN, H, D, N = sizes(cs, weight)
     da = acts.new_empty(acts.shape, dtype=weight.dtype)                               # (L, D*N, 4H): dL/dxp
     d_h0, d_c0 = torch.empty_like(h0), torch.empty_like(c0)
     options = _options(weight, N, H, peephole=peepholes is not None)

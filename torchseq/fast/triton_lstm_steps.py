@@ -15,7 +15,7 @@ from ..cells.lstm import LSTMCell
 from ..cells.peephole_lstm import PeepholeLSTMCell
 from .kernel import Kernel
 from .product import recurrent_weight_grad, rows_product
-from .triton_lstm import _arithmetic, _mask_mode, _precision, on_chip, runs_triton
+from .triton_lstm import _arithmetic, _mask_mode, _precision, on_chip, runs_triton, sizes
 
 # (BLOCK_N, BLOCK_H, BLOCK_K, num_warps): samples and units a program owns, the chunk of h_{t-1} (or da_{t+1})
 # it reads at a time, and its warps. The ahead-of-time check compiles it for every input type and precision.
@@ -37,10 +37,7 @@ def _forward(ctx, xp, h0, c0, weight, peepholes, mask, last):
     """Launch the forward kernel once per step; save what the backward reads -> (hs, c_last)."""
     from .triton_kernels import lstm_step_kernels
     ctx.set_materialize_grads(False)
-    L, DN, H4 = xp.shape
-    H = H4 // 4
-    D = 1 if weight.dim() == 2 else weight.shape[0]
-    N = DN // D
+    L, DN, H, D, N = sizes(xp, weight)
     xp, weight = xp.contiguous(), weight.contiguous()
     h0, c0 = h0.contiguous(), c0.contiguous()
     mask = None if mask is None else mask.contiguous()
@@ -64,9 +61,7 @@ def _backward(ctx, d_hs, d_c_last):
     dL/dpeepholes or None)."""
     from .triton_kernels import lstm_step_kernels
     acts, cs, hs, h0, c0, weight, peepholes, mask, last = ctx.saved_tensors
-    L, DN, H = cs.shape
-    D = 1 if weight.dim() == 2 else weight.shape[0]
-    N = DN // D
+    L, DN, H, D, N = sizes(cs, weight)
     da = acts.new_empty(acts.shape, dtype=weight.dtype)                               # (L, D*N, 4H): dL/dxp
     dc = torch.zeros_like(cs[0])                                                       # (D*N, H): the carry
     d_hs = None if d_hs is None else d_hs.contiguous()

@@ -13,7 +13,7 @@ from torch.autograd.function import once_differentiable
 from ..cells.simple_rnn import SimpleRNNCell
 from .kernel import Kernel
 from .product import recurrent_weight_grad, rows_product
-from .triton_lstm import _arithmetic, _mask_mode, _options, _takes
+from .triton_lstm import _arithmetic, _mask_mode, _options, _takes, sizes
 
 
 class TritonSimpleRNNFunction(torch.autograd.Function):
@@ -23,9 +23,7 @@ class TritonSimpleRNNFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xp, h0, weight, mask, relu):
         from .triton_kernels import simple_rnn_kernels
-        L, DN, H = xp.shape
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        N = DN // D
+        L, DN, H, D, N = sizes(xp, weight)
         xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
         mask = None if mask is None else mask.contiguous()
         hs = torch.empty_like(xp)                                                      # (L, D*N, H): h_t
@@ -42,9 +40,7 @@ class TritonSimpleRNNFunction(torch.autograd.Function):
     def backward(ctx, d_hs):
         from .triton_kernels import simple_rnn_kernels
         hs, h0, weight, mask = ctx.saved_tensors
-        L, DN, H = hs.shape
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        N = DN // D
+        L, DN, H, D, N = sizes(hs, weight)
         da, d_h0 = torch.empty_like(hs), torch.empty_like(h0)                         # dL/dxp, dL/dh_0
         options = _options(hs, N, H)
         simple_rnn_kernels.simple_rnn_backward[(-(-N // options["BLOCK_N"]), D)](

@@ -13,7 +13,7 @@ from torch.autograd.function import once_differentiable
 from ..cells.simple_rnn import SimpleRNNCell
 from .kernel import Kernel
 from .product import recurrent_weight_grad, rows_product
-from .triton_lstm import _mask_mode, on_chip, runs_triton
+from .triton_lstm import _mask_mode, on_chip, runs_triton, sizes
 from .triton_lstm_steps import step_options
 
 
@@ -24,9 +24,7 @@ class TritonSimpleRNNStepsFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, xp, h0, weight, mask, relu):
         from .triton_kernels import simple_rnn_step_kernels as kernels
-        L, DN, H = xp.shape
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        N = DN // D
+        L, DN, H, D, N = sizes(xp, weight)
         xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
         mask = None if mask is None else mask.contiguous()
         hs = torch.empty_like(xp)                                                      # (L, D*N, H): h_t
@@ -44,9 +42,7 @@ class TritonSimpleRNNStepsFunction(torch.autograd.Function):
     def backward(ctx, d_hs):
         from .triton_kernels import simple_rnn_step_kernels as kernels
         hs, h0, weight, mask = ctx.saved_tensors
-        L, DN, H = hs.shape
-        D = 1 if weight.dim() == 2 else weight.shape[0]
-        N = DN // D
+        L, DN, H, D, N = sizes(hs, weight)
         d_hs = d_hs.contiguous()
         da = torch.empty_like(hs)                                                      # (L, D*N, H): dL/dxp
         grid, options = step_options(weight, N, H, D)

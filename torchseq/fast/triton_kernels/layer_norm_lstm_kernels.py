@@ -46,7 +46,8 @@ from __future__ import annotations
 import triton
 import triton.language as tl
 
-from .lstm_kernels import _mask_of, _read, _tanh, _tile, _weight, _weight_t
+from .lstm_kernels import (_final_cell_grad, _gate_masks, _gate_weights, _gate_weights_t, _read, _tanh,
+                           _through_gates, _tile)
 
 
 @triton.jit
@@ -62,16 +63,8 @@ def ln_lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, gain_h_ptr, gain_c_ptr, bias_
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
-    k = tl.arange(0, BLOCK_H)[:, None]
-    j = tl.arange(0, BLOCK_H)[None, :]
-    w_i = _weight_t(w_ptr, d, 0, 4, H, k, j, ACC)                                  # W_g^T, resident for the loop
-    w_f = _weight_t(w_ptr, d, 1, 4, H, k, j, ACC)
-    w_g = _weight_t(w_ptr, d, 2, 4, H, k, j, ACC)
-    w_o = _weight_t(w_ptr, d, 3, 4, H, k, j, ACC)
-    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
-    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC)
-    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC)
-    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK, ACC)
+    w_i, w_f, w_g, w_o = _gate_weights_t(w_ptr, d, H, BLOCK_H, ACC)                # W_g^T, resident for the loop
+    m_i, m_f, m_g, m_o = _gate_masks(mask_ptr, DN, H, rows, cols, ok, MASK, ACC)
     gain_c = _read(gain_c_ptr + cols, cols < H, ACC)[None, :]
     bias_c = _read(bias_c_ptr + cols, cols < H, ACC)[None, :]
     state = rows[:, None] * H + cols[None, :]
@@ -130,27 +123,15 @@ def ln_lstm_backward(acts_ptr, rhats_ptr, chats_ptr, cs_ptr, c0_ptr, rstds_ptr, 
     dL/dh_0 and dL/dc_0."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
-    j = tl.arange(0, BLOCK_H)[:, None]
-    k = tl.arange(0, BLOCK_H)[None, :]
-    w_i = _weight(w_ptr, d, 0, 4, H, j, k, ACC)                                    # W_g, resident for the loop
-    w_f = _weight(w_ptr, d, 1, 4, H, j, k, ACC)
-    w_g = _weight(w_ptr, d, 2, 4, H, j, k, ACC)
-    w_o = _weight(w_ptr, d, 3, 4, H, j, k, ACC)
-    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
-    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC)
-    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC)
-    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK, ACC)
+    w_i, w_f, w_g, w_o = _gate_weights(w_ptr, d, H, BLOCK_H, ACC)                  # W_g, resident for the loop
+    m_i, m_f, m_g, m_o = _gate_masks(mask_ptr, DN, H, rows, cols, ok, MASK, ACC)
     gain_c = _read(gain_c_ptr + cols, cols < H, ACC)[None, :]
     bias_c = _read(bias_c_ptr + cols, cols < H, ACC)[None, :]
     state = rows[:, None] * H + cols[None, :]
     dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)                              # sum_g m_g (dr_{t+1,g} W_g)
     dc = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)                                  # dL/dc_{t+1} f_{t+1}
-    d_c_last = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
-    if HAS_D_C_LAST:
-        d_c_last = _read(d_c_last_ptr + state, ok, ACC)
-    final = tl.zeros((BLOCK_N,), dtype=tl.int64) + (L - 1)
-    if HAS_LAST:
-        final = tl.load(last_ptr + rows, mask=n < N, other=0).to(tl.int64)
+    d_c_last, final = _final_cell_grad(d_c_last_ptr, last_ptr, state, ok, rows, n, N, L, HAS_D_C_LAST, HAS_LAST,
+                                       BLOCK_N, BLOCK_H, ACC)
     for s in range(0, L):
         t = L - 1 - s
         step = t * DN * H + state
@@ -200,8 +181,7 @@ def ln_lstm_backward(acts_ptr, rhats_ptr, chats_ptr, cs_ptr, c0_ptr, rstds_ptr, 
         tl.store(dr_ptr + gate + H, dr_f, mask=ok)
         tl.store(dr_ptr + gate + 2 * H, dr_g, mask=ok)
         tl.store(dr_ptr + gate + 3 * H, dr_o, mask=ok)
-        dh_rec = (m_i * tl.dot(dr_i, w_i, input_precision=PRECISION) + m_f * tl.dot(dr_f, w_f, input_precision=PRECISION)
-                  + m_g * tl.dot(dr_g, w_g, input_precision=PRECISION) + m_o * tl.dot(dr_o, w_o, input_precision=PRECISION))
+        dh_rec = _through_gates(dr_i, dr_f, dr_g, dr_o, w_i, w_f, w_g, w_o, m_i, m_f, m_g, m_o, PRECISION)
         dc = dc * f                                                               # carried to step t-1
     tl.store(d_h0_ptr + state, dh_rec, mask=ok)
     tl.store(d_c0_ptr + state, dc, mask=ok)

@@ -107,22 +107,62 @@ def _mask_of(mask_ptr, g, DN, H, rows, cols, ok, MASK: tl.constexpr, ACC: tl.con
 
 
 @triton.jit
+def _gate_weights_t(w_ptr, d, H, BLOCK_H: tl.constexpr, ACC: tl.constexpr):
+    """The four W_g^T (g = i, f, g, o) of direction d's W_h (4H, H), each (BLOCK_H, BLOCK_H): the forward's."""
+    k = tl.arange(0, BLOCK_H)[:, None]
+    j = tl.arange(0, BLOCK_H)[None, :]
+    return (_weight_t(w_ptr, d, 0, 4, H, k, j, ACC), _weight_t(w_ptr, d, 1, 4, H, k, j, ACC),
+            _weight_t(w_ptr, d, 2, 4, H, k, j, ACC), _weight_t(w_ptr, d, 3, 4, H, k, j, ACC))
+
+
+@triton.jit
+def _gate_weights(w_ptr, d, H, BLOCK_H: tl.constexpr, ACC: tl.constexpr):
+    """The four W_g of direction d's W_h (4H, H), each (BLOCK_H, BLOCK_H): the backward's."""
+    j = tl.arange(0, BLOCK_H)[:, None]
+    k = tl.arange(0, BLOCK_H)[None, :]
+    return (_weight(w_ptr, d, 0, 4, H, j, k, ACC), _weight(w_ptr, d, 1, 4, H, j, k, ACC),
+            _weight(w_ptr, d, 2, 4, H, j, k, ACC), _weight(w_ptr, d, 3, 4, H, j, k, ACC))
+
+
+@triton.jit
+def _gate_masks(mask_ptr, DN, H, rows, cols, ok, MASK: tl.constexpr, ACC: tl.constexpr):
+    """The four gates' recurrent keep-masks for these rows (:func:`_mask_of`), each (BLOCK_N, BLOCK_H)."""
+    return (_mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC),
+            _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC),
+            _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC),
+            _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK, ACC))
+
+
+@triton.jit
+def _through_gates(d_i, d_f, d_g, d_o, w_i, w_f, w_g, w_o, m_i, m_f, m_g, m_o, PRECISION: tl.constexpr):
+    """sum_g m_g (d_g W_g): a gradient w.r.t. the four gates' recurrent products carried to h_{t-1}."""
+    return (m_i * tl.dot(d_i, w_i, input_precision=PRECISION) + m_f * tl.dot(d_f, w_f, input_precision=PRECISION)
+            + m_g * tl.dot(d_g, w_g, input_precision=PRECISION) + m_o * tl.dot(d_o, w_o, input_precision=PRECISION))
+
+
+@triton.jit
+def _final_cell_grad(d_c_last_ptr, last_ptr, state, ok, rows, n, N, L, HAS_D_C_LAST: tl.constexpr,
+                     HAS_LAST: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, ACC: tl.constexpr):
+    """(dL/dc_last (BLOCK_N, BLOCK_H), zeros without it; each row's final step (BLOCK_N,), L-1 without ``last``):
+    the gradient of the returned cell state and the step where it enters the reverse loop."""
+    d_c_last = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
+    if HAS_D_C_LAST:
+        d_c_last = _read(d_c_last_ptr + state, ok, ACC)
+    final = tl.zeros((BLOCK_N,), dtype=tl.int64) + (L - 1)
+    if HAS_LAST:
+        final = tl.load(last_ptr + rows, mask=n < N, other=0).to(tl.int64)
+    return d_c_last, final
+
+
+@triton.jit
 def lstm_forward(xp_ptr, h0_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, acts_ptr, cs_ptr, hs_ptr, L, N, H, D,
                  MASK: tl.constexpr, PEEPHOLE: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
                  PRECISION: tl.constexpr, ACC: tl.constexpr):
     """The forward loop of one tile of samples: grid (cdiv(N, BLOCK_N), D)."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)                 # rows of xp, h, c; ok (BLOCK_N, BLOCK_H)
     DN = D * N
-    k = tl.arange(0, BLOCK_H)[:, None]
-    j = tl.arange(0, BLOCK_H)[None, :]
-    w_i = _weight_t(w_ptr, d, 0, 4, H, k, j, ACC)                             # W_g^T, resident for the loop
-    w_f = _weight_t(w_ptr, d, 1, 4, H, k, j, ACC)
-    w_g = _weight_t(w_ptr, d, 2, 4, H, k, j, ACC)
-    w_o = _weight_t(w_ptr, d, 3, 4, H, k, j, ACC)
-    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
-    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC)
-    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC)
-    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK, ACC)
+    w_i, w_f, w_g, w_o = _gate_weights_t(w_ptr, d, H, BLOCK_H, ACC)                # W_g^T, resident for the loop
+    m_i, m_f, m_g, m_o = _gate_masks(mask_ptr, DN, H, rows, cols, ok, MASK, ACC)
     w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE, ACC)
     state = rows[:, None] * H + cols[None, :]
     h = _read(h0_ptr + state, ok, ACC)
@@ -156,26 +196,14 @@ def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, d_hs_ptr,
     """The reverse loop of one tile of samples: grid (cdiv(N, BLOCK_N), D). Writes da (= dL/dxp), dL/dh_0, dL/dc_0."""
     d, n, rows, cols, ok = _tile(N, D, H, BLOCK_N, BLOCK_H)
     DN = D * N
-    j = tl.arange(0, BLOCK_H)[:, None]
-    k = tl.arange(0, BLOCK_H)[None, :]
-    w_i = _weight(w_ptr, d, 0, 4, H, j, k, ACC)                               # W_g, resident for the loop
-    w_f = _weight(w_ptr, d, 1, 4, H, j, k, ACC)
-    w_g = _weight(w_ptr, d, 2, 4, H, j, k, ACC)
-    w_o = _weight(w_ptr, d, 3, 4, H, j, k, ACC)
-    m_i = _mask_of(mask_ptr, 0, DN, H, rows, cols, ok, MASK, ACC)
-    m_f = _mask_of(mask_ptr, 1, DN, H, rows, cols, ok, MASK, ACC)
-    m_g = _mask_of(mask_ptr, 2, DN, H, rows, cols, ok, MASK, ACC)
-    m_o = _mask_of(mask_ptr, 3, DN, H, rows, cols, ok, MASK, ACC)
+    w_i, w_f, w_g, w_o = _gate_weights(w_ptr, d, H, BLOCK_H, ACC)                  # W_g, resident for the loop
+    m_i, m_f, m_g, m_o = _gate_masks(mask_ptr, DN, H, rows, cols, ok, MASK, ACC)
     w_ci, w_cf, w_co = _peepholes(peep_ptr, H, cols, ok, PEEPHOLE, ACC)
     state = rows[:, None] * H + cols[None, :]
     dh_rec = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)                          # sum_g m_g (da_{t+1,g} W_g)
     dc = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)                              # dL/dc_{t+1} f_{t+1}
-    d_c_last = tl.zeros((BLOCK_N, BLOCK_H), dtype=ACC)
-    if HAS_D_C_LAST:
-        d_c_last = _read(d_c_last_ptr + state, ok, ACC)
-    final = tl.zeros((BLOCK_N,), dtype=tl.int64) + (L - 1)
-    if HAS_LAST:
-        final = tl.load(last_ptr + rows, mask=n < N, other=0).to(tl.int64)
+    d_c_last, final = _final_cell_grad(d_c_last_ptr, last_ptr, state, ok, rows, n, N, L, HAS_D_C_LAST, HAS_LAST,
+                                       BLOCK_N, BLOCK_H, ACC)
     for s in range(0, L):
         t = L - 1 - s
         step = t * DN * H + state
@@ -201,8 +229,7 @@ def lstm_backward(acts_ptr, cs_ptr, c0_ptr, w_ptr, mask_ptr, peep_ptr, d_hs_ptr,
         tl.store(da_ptr + gate + H, da_f, mask=ok)
         tl.store(da_ptr + gate + 2 * H, da_g, mask=ok)
         tl.store(da_ptr + gate + 3 * H, da_o, mask=ok)
-        dh_rec = (m_i * tl.dot(da_i, w_i, input_precision=PRECISION) + m_f * tl.dot(da_f, w_f, input_precision=PRECISION)
-                  + m_g * tl.dot(da_g, w_g, input_precision=PRECISION) + m_o * tl.dot(da_o, w_o, input_precision=PRECISION))
+        dh_rec = _through_gates(da_i, da_f, da_g, da_o, w_i, w_f, w_g, w_o, m_i, m_f, m_g, m_o, PRECISION)
         dc = dc * f + w_ci * da_i + w_cf * da_f                               # carried to step t-1 (and peepholes)
     tl.store(d_h0_ptr + state, dh_rec, mask=ok)
     tl.store(d_c0_ptr + state, dc, mask=ok)
