@@ -1,7 +1,8 @@
 """Compile every launch configuration of the Triton kernels ahead of time for one GPU target, on a machine
 without a GPU, and print one JSON line per kernel and configuration: shared memory, registers, spills.
 
-    python tests/triton/compile_report.py 90        # sm_90 (H100); 80 for sm_80 (A100)
+    python tests/triton/compile_report.py 90            # sm_90 (H100); 80 for sm_80 (A100); every configuration
+    python tests/triton/compile_report.py 90 --suite    # the test suite's share: float32 and bfloat16
 
 Run by tests/triton/test_compile.py in a subprocess without TRITON_INTERPRET (the interpreter's kernels
 cannot be compiled). The registers and spills come from the ptxas that ships in the triton wheel.
@@ -109,16 +110,26 @@ def step_kernels(tile: dict):
            {"HAS_NEXT": True, **simple})
 
 
-def step_configurations():
+# The input types and product precisions the test suite compiles (CI's time allows two of the four): float32 with
+# strict products, and bfloat16 (TF32 products). ``--full`` compiles all four.
+SUITE_TYPES = ((torch.float32, "ieee"), (torch.bfloat16, "tf32"))
+
+
+def types(full: bool = True):
+    """(dtype, precision) pairs to compile: every one the dispatcher can launch, or the suite's two."""
+    every = [(dtype, precision) for dtype in triton_lstm.DTYPES for precision in triton_lstm.precisions(dtype)]
+    return every if full else [pair for pair in every if pair in SUITE_TYPES]
+
+
+def step_configurations(full: bool = True):
     """Every (dtype, precision, BLOCK_N, BLOCK_H, BLOCK_K, warps) of the one-step kernels."""
-    return [(dtype, precision, *triton_lstm_steps.STEP_TILE) for dtype in triton_lstm.DTYPES
-            for precision in triton_lstm.precisions(dtype)]
+    return [(dtype, precision, *triton_lstm_steps.STEP_TILE) for dtype, precision in types(full)]
 
 
-def configurations(peephole: bool = False, layer_norm: bool = False):
+def configurations(peephole: bool = False, layer_norm: bool = False, full: bool = True):
     """Every (dtype, precision, BLOCK_N, BLOCK_H, warps) the dispatcher can launch (the peephole and layer-norm
     LSTMs' own, smaller sets)."""
-    return [(dtype, precision, *config) for dtype in triton_lstm.DTYPES for precision in triton_lstm.precisions(dtype)
+    return [(dtype, precision, *config) for dtype, precision in types(full)
             for config in triton_lstm.launch_configs(peephole, layer_norm)]
 
 
@@ -146,17 +157,18 @@ def resources(fn, pointers, constants, dtype, capability, warps):
             "spill_stores": int(spills.group(1)), "spill_loads": int(spills.group(2))}
 
 
-def main(capability: int) -> None:
-    plain = [(config, kernels) for config in configurations()]
-    peephole = [(config, lambda tile: lstm_kernel_pair(tile, peephole=True)) for config in configurations(True)]
-    layer_norm = [(config, layer_norm_lstm_kernels_of) for config in configurations(layer_norm=True)]
+def main(capability: int, full: bool) -> None:
+    plain = [(config, kernels) for config in configurations(full=full)]
+    peephole = [(config, lambda tile: lstm_kernel_pair(tile, peephole=True))
+                for config in configurations(True, full=full)]
+    layer_norm = [(config, layer_norm_lstm_kernels_of) for config in configurations(layer_norm=True, full=full)]
     for (dtype, precision, block_n, block_h, warps), family in plain + peephole + layer_norm:
         tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "PRECISION": precision}
         for name, fn, pointers, constants in family(tile):
             row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "precision": precision,
                    "BLOCK_N": block_n, "BLOCK_H": block_h, "num_warps": warps}
             print(json.dumps(row | resources(fn, pointers, constants, dtype, capability, warps)), flush=True)
-    for dtype, precision, block_n, block_h, block_k, warps in step_configurations():
+    for dtype, precision, block_n, block_h, block_k, warps in step_configurations(full):
         tile = {"BLOCK_N": block_n, "BLOCK_H": block_h, "BLOCK_K": block_k, "PRECISION": precision}
         for name, fn, pointers, constants in step_kernels(tile):
             row = {"kernel": name, "capability": capability, "dtype": TYPES[dtype], "precision": precision,
@@ -165,4 +177,4 @@ def main(capability: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), full="--suite" not in sys.argv[2:])

@@ -24,7 +24,7 @@ def _run_forward(xp, h0, weight, bias, mask, relu, reset_after):
     acc = _arithmetic(xp)
     acts = xp.new_empty(L, DN, 3 * H, dtype=acc)                                      # (L, D*N, 3H): r, z, n
     extra, hs = xp.new_empty(L, DN, H, dtype=acc), xp.new_empty(L, DN, H)             # R_n or m_n r h_{t-1}; h_t
-    options = _options(xp, N, H)
+    options = _options(xp, H)
     gru_kernels.gru_forward[(-(-N // options["BLOCK_N"]), D)](
         xp, h0, weight, xp if bias is None else bias.contiguous(), xp if mask is None else mask, acts, extra, hs,
         L, N, H, D, RESET_AFTER=reset_after, RELU=relu, BIAS_ROWS=bias is not None and bias.dim() == 2,
@@ -38,7 +38,7 @@ def _run_backward(ctx, d_hs, acts, extra, hs, h0, weight, mask, reset_after):
     d_xp = acts.new_empty(acts.shape, dtype=weight.dtype)                             # (L, D*N, 3H)
     d_rec = torch.empty_like(d_xp) if reset_after else d_xp                            # dL/dR (reset after)
     d_h0 = torch.empty_like(h0)
-    options = _options(weight, N, H)
+    options = _options(weight, H)
     gru_kernels.gru_backward[(-(-N // options["BLOCK_N"]), D)](
         acts, extra, hs, h0, weight, acts if mask is None else mask, d_hs.contiguous(), d_xp, d_rec, d_h0,
         L, N, H, D, RESET_AFTER=reset_after, RELU=ctx.relu, MASK=_mask_mode(mask), **options)

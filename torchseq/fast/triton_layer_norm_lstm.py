@@ -34,7 +34,7 @@ class TritonLayerNormLSTMFunction(torch.autograd.Function):
         acts, rhats = xp.new_empty(L, N, 4 * H, dtype=acc), xp.new_empty(L, N, 4 * H, dtype=acc)  # gates, r-hat
         chats, cs = xp.new_empty(L, N, H, dtype=acc), xp.new_empty(L, N, H, dtype=acc)          # c-hat, c_t
         rstds, hs = xp.new_empty(L, N, 2, dtype=acc), xp.new_empty(L, N, H)            # norms' 1/std; h_t
-        options = _options(xp, N, H, layer_norm=True)
+        options = _options(xp, H, layer_norm=True)
         kernels.ln_lstm_forward[(-(-N // options["BLOCK_N"]), 1)](
             xp, h0, c0, weight, gain_h, gain_c, bias_c, xp if mask is None else mask, acts, rhats, chats, cs, rstds,
             hs, L, N, H, 1, eps, MASK=_mask_mode(mask), **options)
@@ -52,7 +52,7 @@ class TritonLayerNormLSTMFunction(torch.autograd.Function):
         dr = torch.empty_like(da)                                                      # (L, N, 4H): dL/dr
         dchecks = torch.empty_like(cs)                                                 # (L, N, H): dL/dLN_c(c_t)
         d_h0, d_c0 = torch.empty_like(h0), torch.empty_like(c0)
-        options = _options(weight, N, H, layer_norm=True)
+        options = _options(weight, H, layer_norm=True)
         kernels.ln_lstm_backward[(-(-N // options["BLOCK_N"]), 1)](
             acts, rhats, chats, cs, c0, rstds, weight, gain_h, gain_c, bias_c, acts if mask is None else mask,
             acts if d_hs is None else d_hs.contiguous(), c0 if d_c_last is None else d_c_last.contiguous(),

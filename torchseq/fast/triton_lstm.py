@@ -78,9 +78,9 @@ def _arithmetic(t: torch.Tensor) -> torch.dtype:
     return torch.float64 if t.dtype == torch.float64 else torch.float32
 
 
-def _options(t: torch.Tensor, N: int, H: int, peephole: bool = False, layer_norm: bool = False) -> dict:
-    """The launch's tile, precision, arithmetic type and warps for N samples of H units in t's dtype and device:
-    keyword arguments of every kernel of this family; the grid is (cdiv(N, BLOCK_N), D)."""
+def _options(t: torch.Tensor, H: int, peephole: bool = False, layer_norm: bool = False) -> dict:
+    """The launch's tile, precision, arithmetic type and warps for H units in t's dtype and device: keyword
+    arguments of every kernel of this family; the grid is (cdiv(N, BLOCK_N), D)."""
     import triton.language as tl
     precision = _precision(t)
     block_n, block_h, warps = launch_config(H, peephole, layer_norm)
@@ -111,7 +111,7 @@ def _forward(ctx, xp, h0, c0, weight, peepholes, mask, last):
     acc = _arithmetic(xp)
     acts = xp.new_empty(L, DN, 4 * H, dtype=acc)                                      # (L, D*N, 4H): i, f, g, o
     cs, hs = xp.new_empty(L, DN, H, dtype=acc), xp.new_empty(L, DN, H)                # c_t, h_t
-    options = _options(xp, N, H, peephole=peepholes is not None)
+    options = _options(xp, H, peephole=peepholes is not None)
     lstm_kernels.lstm_forward[(-(-N // options["BLOCK_N"]), D)](
         xp, h0, c0, weight, xp if mask is None else mask, xp if peepholes is None else peepholes, acts, cs, hs,
         L, N, H, D, MASK=_mask_mode(mask), PEEPHOLE=peepholes is not None, **options)
@@ -127,7 +127,7 @@ def _backward(ctx, d_hs, d_c_last):
     L, DN, H, D, N = sizes(cs, weight)
     da = acts.new_empty(acts.shape, dtype=weight.dtype)                               # (L, D*N, 4H): dL/dxp
     d_h0, d_c0 = torch.empty_like(h0), torch.empty_like(c0)
-    options = _options(weight, N, H, peephole=peepholes is not None)
+    options = _options(weight, H, peephole=peepholes is not None)
     lstm_kernels.lstm_backward[(-(-N // options["BLOCK_N"]), D)](
         acts, cs, c0, weight, acts if mask is None else mask, acts if peepholes is None else peepholes,
         acts if d_hs is None else d_hs.contiguous(), c0 if d_c_last is None else d_c_last.contiguous(),

@@ -27,7 +27,7 @@ class TritonSimpleRNNFunction(torch.autograd.Function):
         xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
         mask = None if mask is None else mask.contiguous()
         hs = torch.empty_like(xp)                                                      # (L, D*N, H): h_t
-        options = _options(xp, N, H)
+        options = _options(xp, H)
         simple_rnn_kernels.simple_rnn_forward[(-(-N // options["BLOCK_N"]), D)](
             xp, h0, weight, xp if mask is None else mask, hs, L, N, H, D, RELU=relu, MASK=_mask_mode(mask),
             **options)
@@ -42,7 +42,7 @@ class TritonSimpleRNNFunction(torch.autograd.Function):
         hs, h0, weight, mask = ctx.saved_tensors
         L, DN, H, D, N = sizes(hs, weight)
         da, d_h0 = torch.empty_like(hs), torch.empty_like(h0)                         # dL/dxp, dL/dh_0
-        options = _options(hs, N, H)
+        options = _options(hs, H)
         simple_rnn_kernels.simple_rnn_backward[(-(-N // options["BLOCK_N"]), D)](
             hs, weight, hs if mask is None else mask, d_hs.contiguous(), da, d_h0, L, N, H, D, RELU=ctx.relu,
             MASK=_mask_mode(mask), **options)
@@ -63,7 +63,7 @@ class TritonLayerNormSimpleRNNFunction(torch.autograd.Function):
         acc = _arithmetic(xp)
         hats, hs = xp.new_empty(L, N, H, dtype=acc), torch.empty_like(xp)             # (L, N, H): a-hat, h_t
         rstds = xp.new_empty(L, N, dtype=acc)                                          # 1 / sqrt(var + eps)
-        options = _options(xp, N, H)
+        options = _options(xp, H)
         kernels.ln_simple_rnn_forward[(-(-N // options["BLOCK_N"]), 1)](
             xp, h0, weight, gain.contiguous(), bias.contiguous(), xp if mask is None else mask, hats, rstds, hs,
             L, N, H, 1, eps, RELU=relu, MASK=_mask_mode(mask), **options)
@@ -78,7 +78,7 @@ class TritonLayerNormSimpleRNNFunction(torch.autograd.Function):
         hats, rstds, hs, h0, weight, gain, mask = ctx.saved_tensors
         L, N, H = hs.shape
         dys, da, d_h0 = torch.empty_like(hats), torch.empty_like(hs), torch.empty_like(h0)   # dys as hats: float32+
-        options = _options(hs, N, H)
+        options = _options(hs, H)
         kernels.ln_simple_rnn_backward[(-(-N // options["BLOCK_N"]), 1)](
             hats, rstds, hs, weight, gain.contiguous(), hs if mask is None else mask, d_hs.contiguous(), dys, da,
             d_h0, L, N, H, 1, RELU=ctx.relu, MASK=_mask_mode(mask), **options)
