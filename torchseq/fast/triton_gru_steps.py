@@ -32,7 +32,7 @@ class TritonGRUResetAfterStepsFunction(torch.autograd.Function):
         acc = _arithmetic(xp)
         acts = xp.new_empty(L, DN, 3 * H, dtype=acc)                                  # (L, D*N, 3H): r, z, n
         rec_n, hs = xp.new_empty(L, DN, H, dtype=acc), xp.new_empty(L, DN, H)         # R_n, h_t
-        grid, options = step_options(xp, H, D)
+        grid, options = step_options(xp, N, H, D)
         for t in range(L):
             gru_step_kernels.gru_step_forward[grid](
                 xp[t], h0 if t == 0 else hs[t - 1], weight, bias_hh, xp if mask is None else mask, acts[t], rec_n[t],
@@ -51,7 +51,7 @@ class TritonGRUResetAfterStepsFunction(torch.autograd.Function):
         d_xp = acts.new_empty(acts.shape, dtype=weight.dtype)                         # (L, D*N, 3H)
         d_rec = torch.empty_like(d_xp)                                                 # dL/dR
         carry = torch.zeros_like(rec_n[0])                                             # (D*N, H): dh_{t+1} z_{t+1}
-        grid, options = step_options(weight, H, D)
+        grid, options = step_options(weight, N, H, D)
         for t in reversed(range(L)):
             gru_step_kernels.gru_step_backward[grid](
                 acts[t], rec_n[t], h0 if t == 0 else hs[t - 1], weight, acts if mask is None else mask, d_hs[t],

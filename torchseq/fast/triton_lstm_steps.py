@@ -45,7 +45,7 @@ def _forward(ctx, xp, h0, c0, weight, peepholes, mask, last):
     acts = xp.new_empty(L, DN, 4 * H, dtype=acc)                                      # (L, D*N, 4H): i, f, g, o
     cs, hs = xp.new_empty(L, DN, H, dtype=acc), xp.new_empty(L, DN, H)                # c_t, h_t
     c0_acc = c0.to(acc)                                                                # c_{-1} in the cell state's type
-    grid, options = step_options(xp, H, D)
+    grid, options = step_options(xp, N, H, D)
     for t in range(L):
         lstm_step_kernels.lstm_step_forward[grid](
             xp[t], h0 if t == 0 else hs[t - 1], c0_acc if t == 0 else cs[t - 1], weight,
@@ -66,7 +66,7 @@ def _backward(ctx, d_hs, d_c_last):
     dc = torch.zeros_like(cs[0])                                                       # (D*N, H): the carry
     d_hs = None if d_hs is None else d_hs.contiguous()
     d_c_last = None if d_c_last is None else d_c_last.contiguous()
-    grid, options = step_options(weight, H, D)
+    grid, options = step_options(weight, N, H, D)
     for t in reversed(range(L)):
         lstm_step_kernels.lstm_step_backward[grid](
             acts[t], cs[t], c0 if t == 0 else cs[t - 1], weight, acts if mask is None else mask,

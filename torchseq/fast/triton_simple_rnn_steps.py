@@ -28,7 +28,7 @@ class TritonSimpleRNNStepsFunction(torch.autograd.Function):
         xp, h0, weight = xp.contiguous(), h0.contiguous(), weight.contiguous()
         mask = None if mask is None else mask.contiguous()
         hs = torch.empty_like(xp)                                                      # (L, D*N, H): h_t
-        grid, options = step_options(xp, H, D)
+        grid, options = step_options(xp, N, H, D)
         for t in range(L):
             kernels.simple_rnn_step_forward[grid](xp[t], h0 if t == 0 else hs[t - 1], weight,
                                                   xp if mask is None else mask, hs[t], N, H, D, RELU=relu,
@@ -45,7 +45,7 @@ class TritonSimpleRNNStepsFunction(torch.autograd.Function):
         L, DN, H, D, N = sizes(hs, weight)
         d_hs = d_hs.contiguous()
         da = torch.empty_like(hs)                                                      # (L, D*N, H): dL/dxp
-        grid, options = step_options(weight, H, D)
+        grid, options = step_options(weight, N, H, D)
         for t in reversed(range(L)):
             kernels.simple_rnn_step_backward[grid](hs[t], weight, hs if mask is None else mask, d_hs[t],
                                                    da[t + 1] if t + 1 < L else da, da[t], N, H, D, RELU=ctx.relu,
