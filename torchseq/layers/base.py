@@ -9,6 +9,7 @@ from torch import nn
 
 from .._validate import check_lengths, check_sequence
 from .states import map_state, state_tensors
+from .time import zero_padding
 
 
 class RecurrentLayer(nn.Module):
@@ -56,7 +57,8 @@ class RecurrentLayer(nn.Module):
             lengths: (N,) valid steps per sample, in [1, L], for a right-padded batch. Steps past a
                 sample's length leave its state unchanged and give zero outputs; the returned state is
                 the one at its last valid step, and the last output the one of that step (the contract
-                of torch.nn with a PackedSequence).
+                of torch.nn with a PackedSequence). The padding's values never matter, NaN and inf
+                included: they reach neither the outputs nor any gradient (dL/dx there is 0).
 
         Returns:
             outputs (N, L, D) with ``return_sequences``, else the last output (N, D); as the pair
@@ -64,6 +66,7 @@ class RecurrentLayer(nn.Module):
         """
         x = check_sequence(x, self.input_size, self.dtype)
         lengths = check_lengths(lengths, x.shape[0], x.shape[1], x.device)
+        x = zero_padding(x, lengths)                                    # (N, L, F), 0 past each length
         if initial_state is not None:
             state = self.check_state(initial_state, x, "initial_state")
         elif self.stateful and self._states is not None:
