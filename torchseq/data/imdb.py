@@ -1,15 +1,25 @@
 """The IMDB movie-review dataset (Maas et al. 2011) from its official archive layout:
-aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt (the unlabelled train/unsup folder is skipped)."""
+aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt (the unlabelled train/unsup folder is skipped).
+
+What is checked before anything is returned: an archive is read to its end (gzip's CRC-32 and length
+included, see :mod:`torchseq.data.tar_reader`); a file of the official archive's size must have its SHA-256,
+and the official archive must hold its 12,500 reviews per split and label; any archive or folder must hold
+reviews in both splits and both labels, each review valid UTF-8.
+"""
 from __future__ import annotations
 
 import tarfile
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-from .download import cache_dir, fetch
+from .download import cache_dir, fetch, sha256
+from .tar_reader import read_members
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 ARCHIVE = "aclImdb_v1.tar.gz"
+OFFICIAL_SIZE = 84125825                                                          # bytes, aclImdb_v1.tar.gz
+OFFICIAL_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
+OFFICIAL_COUNT = 12500                                                            # reviews per split and label
 SPLITS, LABELS = ("train", "test"), {"neg": 0, "pos": 1}
 Reviews = Tuple[List[str], List[int]]
 
@@ -18,25 +28,42 @@ def _key(split: str, label: str, name: str):
     return SPLITS.index(split), LABELS[label], name                                # neg before pos, by file name
 
 
-def _check_tar(path: Path) -> None:
+def _is_review(member: tarfile.TarInfo) -> bool:
+    parts = member.name.split("/")                                                  # aclImdb/train/pos/0_9.txt
+    return len(parts) == 4 and parts[1] in SPLITS and parts[2] in LABELS and parts[3].endswith(".txt")
+
+
+def _decode(data: bytes, where: str) -> str:
     try:
-        with tarfile.open(path) as tar:
-            if not any(m.name.startswith("aclImdb/train/pos/") for m in tar):
-                raise ValueError(f"{path.name} has no aclImdb/train/pos/ reviews")
-    except (tarfile.TarError, EOFError) as error:
-        raise ValueError(f"{path.name} is not a readable tar archive ({error})") from error
+        return data.decode("utf8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{where} is not valid UTF-8 text ({error})") from error
+
+
+def _check_official(path: Path) -> bool:
+    """True for the official archive; ValueError for a file of its size with other bytes (a damaged copy)."""
+    size = path.stat().st_size
+    if size != OFFICIAL_SIZE:
+        return False
+    digest = sha256(path)
+    if digest != OFFICIAL_SHA256:
+        raise ValueError(f"{path} has the official {ARCHIVE}'s size ({OFFICIAL_SIZE} bytes) but SHA-256 {digest}, "
+                         f"not {OFFICIAL_SHA256}: it is damaged; download it again")
+    return True
 
 
 def _from_tar(path: Path) -> Dict[str, Reviews]:
+    official = _check_official(path)
     found = []
-    with tarfile.open(path) as tar:
-        for member in tar:
-            parts = member.name.split("/")                                          # aclImdb/train/pos/0_9.txt
-            if (member.isfile() and len(parts) == 4 and parts[1] in SPLITS and parts[2] in LABELS
-                    and parts[3].endswith(".txt")):
-                text = tar.extractfile(member).read().decode("utf8")
-                found.append((_key(parts[1], parts[2], parts[3]), text))
-    return _collect(found)
+    for name, data in read_members(path, _is_review):
+        parts = name.split("/")
+        found.append((_key(parts[1], parts[2], parts[3]), _decode(data, f"{path}: {name}")))
+    return _collect(found, path, OFFICIAL_COUNT if official else None)
+
+
+def _check_tar(path: Path) -> None:
+    """The download's check: a complete archive holding the reviews (with their official counts)."""
+    _from_tar(path)
 
 
 def _from_folder(root: Path) -> Dict[str, Reviews]:
@@ -44,11 +71,22 @@ def _from_folder(root: Path) -> Dict[str, Reviews]:
     for split in SPLITS:
         for label in LABELS:
             for f in (root / split / label).glob("*.txt"):
-                found.append((_key(split, label, f.name), f.read_text(encoding="utf8")))
-    return _collect(found)
+                found.append((_key(split, label, f.name), _decode(f.read_bytes(), str(f))))
+    return _collect(found, root, None)
 
 
-def _collect(found) -> Dict[str, Reviews]:
+def _collect(found, source: Path, expected: Optional[int]) -> Dict[str, Reviews]:
+    """Sort, split and count: every split and label must hold reviews (``expected`` of them, when given)."""
+    counts = {(s, label): 0 for s in range(len(SPLITS)) for label in LABELS.values()}
+    for (split, label, _), _ in found:
+        counts[split, label] += 1
+    names = {v: k for k, v in LABELS.items()}
+    for (split, label), count in counts.items():
+        where = f"aclImdb/{SPLITS[split]}/{names[label]}"
+        if count == 0 or (expected is not None and count != expected):
+            wanted = f"{expected}" if expected is not None else "at least one"
+            raise ValueError(f"{source} holds {count} reviews in {where}, expected {wanted}: the data is "
+                             f"incomplete (or not in the aclImdb/{{train,test}}/{{pos,neg}}/*.txt layout)")
     found.sort(key=lambda item: item[0])
     out: Dict[str, Reviews] = {s: ([], []) for s in SPLITS}
     for (split, label, _), text in found:
@@ -65,6 +103,10 @@ def load_imdb(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str
     Args:
         path: the aclImdb_v1.tar.gz archive or the extracted ``aclImdb`` folder; by default the archive in the
             cache directory, fetched from Stanford when ``download=True``.
+
+    Raises:
+        ValueError: naming the file, for a damaged, truncated or incomplete archive or folder (see the
+            module's checks); nothing is ever returned from part of one.
     """
     if path is None:
         path = cache_dir(cache) / ARCHIVE
@@ -72,7 +114,7 @@ def load_imdb(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str
             if not download:
                 raise FileNotFoundError(f"{path} does not exist; pass path= (the .tar.gz or the aclImdb folder) or "
                                         f"download=True")
-            fetch(URL, path, _check_tar)
+            fetch(URL, path, _check_tar, OFFICIAL_SHA256)
     path = Path(path)
     if path.is_dir():
         root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
@@ -81,6 +123,4 @@ def load_imdb(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str
         reviews = _from_tar(path)
     else:
         raise FileNotFoundError(f"{path} does not exist")
-    if not reviews["train"][0]:
-        raise ValueError(f"{path} holds no reviews in the aclImdb/{{train,test}}/{{pos,neg}}/*.txt layout")
     return reviews
