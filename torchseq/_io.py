@@ -3,6 +3,7 @@ leaves a file that looks complete."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -29,6 +30,15 @@ def atomic_file(path: Union[str, Path], mode: str = "w", suffix: str = ".tmp") -
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def remove_leftovers(path: Union[str, Path], suffix: str = ".tmp") -> None:
+    """Delete the temporary files that :func:`atomic_file` writes beside ``path`` and that a killed process
+    left behind (``.<name>.<random><suffix>``); ``path`` itself is never touched."""
+    path = Path(path)
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*{suffix}"):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
 
 
 def write_atomic(path: Union[str, Path], text: str) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+from pathlib import Path
 from typing import Optional, Sequence
 
 import torch
@@ -21,6 +23,39 @@ def check_size(name: str, value) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be a positive int, got {value}")
     return int(value)
+
+
+def check_count(name: str, value, minimum: int = 0) -> int:
+    """A whole number >= ``minimum`` (a Python or NumPy integer; bool, float, inf and nan are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_optional_count(name: str, value, minimum: int = 1) -> Optional[int]:
+    """None, or a whole number >= ``minimum``."""
+    return None if value is None else check_count(name, value, minimum)
+
+
+def check_real(name: str, value, minimum: Optional[float] = None, strict: bool = False) -> float:
+    """A finite real number (Python, NumPy or a 0-d tensor's ``item``) >= ``minimum`` (> with ``strict``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    bound = "" if minimum is None else f" {'>' if strict else '>='} {minimum:g}"
+    if not math.isfinite(value) or (minimum is not None and (value <= minimum if strict else value < minimum)):
+        raise ValueError(f"{name} must be a finite number{bound}, got {value}")
+    return float(value)
+
+
+def check_path(name: str, value) -> Path:
+    """A file-system path: a str or an os.PathLike (pathlib.Path)."""
+    if isinstance(value, (str, os.PathLike)):
+        if str(value) == "":
+            raise ValueError(f"{name} must be a path, got an empty string")
+        return Path(value)
+    raise TypeError(f"{name} must be a path (str or pathlib.Path), got {type(value).__name__} {value!r}")
 
 
 def check_positive_float(name: str, value) -> float:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from ._io import write_atomic
+from .cli_types import count, positive_int, probability
 from .reproduce import command as reproduce_command
 from .train import command as train_command
 
@@ -19,19 +20,21 @@ TAKES_DEVICE = TAKES_TF32 + ("wavenet_generation",)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="torchseq", description=__doc__)
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an error instead of its one-line message")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="hand-written LSTM vs torch.nn.LSTM with copied weights, and a summary")
-    demo.add_argument("--seed", type=int, default=0, help="random seed of weights and inputs (default 0)")
+    demo.add_argument("--seed", type=count, default=0, help="random seed of weights and inputs (default 0)")
     demo.set_defaults(run=_demo)
     experiment = commands.add_parser("experiment", help="run one of the study experiments")
     experiment.add_argument("name", choices=["dropout"], help="dropout: naive per-step vs variational dropout")
     experiment.add_argument("--quick", action="store_true", help="test-sized run (seconds), clearly labelled")
-    experiment.add_argument("--epochs", type=int, help="override the number of epochs")
+    experiment.add_argument("--epochs", type=positive_int, help="override the number of epochs")
     experiment.add_argument("--layer", choices=["LSTM", "GRU", "SimpleRNN"], help="recurrent layer (default LSTM)")
-    experiment.add_argument("--dropout", type=float, help="input dropout rate (default 0)")
-    experiment.add_argument("--recurrent-dropout", type=float, help="recurrent dropout rate (default 0.3)")
-    experiment.add_argument("--seeds", type=int, nargs="+", help="seeds to repeat the run with (default 0 1 2)")
-    experiment.add_argument("--device", default="cpu")
+    experiment.add_argument("--dropout", type=probability, help="input dropout rate (default 0)")
+    experiment.add_argument("--recurrent-dropout", type=probability, help="recurrent dropout rate (default 0.3)")
+    experiment.add_argument("--seeds", type=count, nargs="+", help="seeds to repeat the run with (default 0 1 2)")
+    experiment.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     experiment.add_argument("--out", type=Path, default=Path("results"), help="folder for JSON, markdown, PNG")
     experiment.set_defaults(run=_experiment)
     train_command.add_parser(commands)
@@ -103,9 +106,16 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Parse the command line and run the command; returns the process exit code."""
+    """Parse the command line and run the command; returns the process exit code: 0 done, 2 a bad flag or
+    input (one line naming it, as argparse does), 1 a run that diverged. ``--debug`` re-raises instead."""
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ValueError, TypeError, OSError, FloatingPointError) as error:
+        if args.debug:
+            raise
+        print(f"torchseq {args.command}: error: {error}", file=sys.stderr)
+        return 1 if isinstance(error, FloatingPointError) else 2
 
 
 if __name__ == "__main__":

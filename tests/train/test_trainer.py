@@ -103,15 +103,22 @@ def test_early_stopping_restores_best_weights():
     class Fake:
         unwrapped = nn.Linear(1, 1)
         stop_training = False
+        epoch = 0
+
+        def state(self):
+            return {"model": self.unwrapped.state_dict(), "callbacks": [stop.state_dict()]}
 
     trainer = Fake()
     for epoch, value in enumerate([1.0, 0.5, 0.495, 0.6], start=1):          # 0.495 is not better by 0.01
         with torch.no_grad():
             trainer.unwrapped.weight.fill_(epoch)
+        trainer.epoch = epoch
         stop.on_epoch_end(trainer, epoch, {"val_loss": value})
+        stop.on_epoch_finished(trainer, epoch)
     assert trainer.stop_training and stop.best_epoch == 2 and stop.stopped_epoch == 4
+    assert stop.best_state["callbacks"][0]["best_state"] == "this checkpoint"  # no copy of the previous best
     stop.on_train_end(trainer)
-    assert trainer.unwrapped.weight.item() == 2.0
+    assert trainer.unwrapped.weight.item() == 2.0 and stop.restored_epoch == 2
     with pytest.raises(KeyError, match="monitors 'val_loss', which the logs lack"):
         EarlyStopping().on_epoch_end(trainer, 1, {"loss": 1.0})
 
@@ -140,7 +147,7 @@ def test_streams_clipping_amp_and_schedules():
     assert history["lr"].tolist() == [0.1, 0.05, 0.025] and history["loss"].notna().all()
     moved = max((p - q).abs().max().item() for p, q in zip(model.parameters(), before))
     assert 0 < moved <= 3 * 5 * 0.1 * 1e-8 * 1.01                             # steps x lr x clipped norm
-    with pytest.raises(TypeError, match="data must be a Dataset or an iterable"):
+    with pytest.raises(TypeError, match="train must be a Dataset or an iterable"):
         trainer.fit(42, epochs=4)
 
 

@@ -14,6 +14,7 @@ from torch.utils.data import TensorDataset
 from .. import data as D
 from .. import layers as L
 from .._io import write_atomic
+from ..cli_types import count, positive_float, positive_int, probability
 from ..models import SeriesForecaster
 from .callbacks import EarlyStopping, ModelCheckpoint
 from .trainer import Trainer, plot_history
@@ -37,27 +38,29 @@ def add_parser(commands) -> None:
                         "of the aclImdb archive (--data)")
     p.add_argument("--data", type=Path, help="the file the dataset needs (Jena CSV/zip, price CSV, aclImdb archive)")
     p.add_argument("--ticker", help="prices: the ticker (Name column)")
-    p.add_argument("--column", default="High", help="prices: the price column (default High)")
+    p.add_argument("--column", help="prices: the price column (default High)")
     p.add_argument("--start", metavar="DATE", help="prices: keep the rows from this ISO date on (e.g. 2014-03-12)")
     p.add_argument("--end", metavar="DATE", help="prices: keep the rows up to this ISO date (included)")
     p.add_argument("--model", choices=["dense", *LAYERS], default="lstm",
                    help="dense: Flatten -> Dense(hidden, relu) -> Dense(1); otherwise that recurrent layer")
-    p.add_argument("--hidden", type=int, default=32, help="units of the layer (default 32)")
-    p.add_argument("--layers", type=int, default=1, help="stacked recurrent layers (default 1)")
+    p.add_argument("--hidden", type=positive_int, default=32, help="units of the layer (default 32)")
+    p.add_argument("--layers", type=positive_int, default=1, help="stacked recurrent layers (default 1)")
     p.add_argument("--bidirectional", action="store_true", help="wrap each recurrent layer in Bidirectional")
-    p.add_argument("--dropout", type=float, default=0.0, help="variational dropout on the inputs")
-    p.add_argument("--recurrent-dropout", type=float, default=0.0, help="variational dropout on h_{t-1}")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--steps-per-epoch", type=int, help="batches per epoch (jena default: 500, as the book)")
+    p.add_argument("--dropout", type=probability, default=0.0, help="variational dropout on the inputs")
+    p.add_argument("--recurrent-dropout", type=probability, default=0.0, help="variational dropout on h_{t-1}")
+    p.add_argument("--epochs", type=positive_int, default=10, help="epochs in all, resumed ones included (default 10)")
+    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--steps-per-epoch", type=positive_int, help="batches per epoch (jena default: 500, as the book)")
     p.add_argument("--optimizer", choices=["rmsprop", "adam", "sgd"], default="adam")
-    p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's Keras default)")
+    p.add_argument("--lr", type=positive_float, help="learning rate (default: the optimizer's Keras default; with "
+                                                      "--resume, the checkpoint's)")
     p.add_argument("--loss", help="loss name (default: mse, or mae for jena/prices, binary_crossentropy for imdb)")
-    p.add_argument("--clip", type=float, help="clip the gradient norm to this value")
+    p.add_argument("--clip", type=positive_float, help="clip the gradient norm to this value")
     p.add_argument("--amp", choices=["bf16", "fp16"], help="mixed-precision autocast")
-    p.add_argument("--patience", type=int, help="early stopping on val_loss, restoring the best weights")
+    p.add_argument("--patience", type=positive_int, help="early stopping on val_loss, restoring the best weights "
+                                                          "(checkpoint.pt then holds the best epoch)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=count, default=0)
     p.add_argument("--resume", type=Path, help="a checkpoint to continue from")
     p.add_argument("--quick", action="store_true", help="a small slice of the data and 2 epochs, clearly labelled")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -74,11 +77,8 @@ def _series_datasets(args):
         return TensorDataset(xt, yt), TensorDataset(xv, yv), 1, args.steps_per_epoch, None
     if args.dataset == "prices":
         if args.data is None:
-            raise SystemExit("torchseq train: error: --dataset prices needs --data (a daily-price CSV)")
-        try:
-            prices = D.load_prices(args.data, args.ticker, args.column, args.start, args.end)
-        except ValueError as error:
-            raise SystemExit(f"torchseq train: error: {error}") from None
+            raise ValueError("--dataset prices needs --data (a daily-price CSV)")
+        prices = D.load_prices(args.data, args.ticker, args.column or "High", args.start, args.end)
         series = torch.tensor(prices.to_numpy(), dtype=torch.float32)
         n_train, n_valid = int(0.7 * len(series)), int(0.15 * len(series))
         scaler = D.MinMaxScaler().fit(series[:n_train])
@@ -98,7 +98,7 @@ def _series_datasets(args):
 
 def _imdb_datasets(args):
     if args.data is None:
-        raise SystemExit("torchseq train: error: --dataset imdb needs --data (aclImdb_v1.tar.gz or the aclImdb folder)")
+        raise ValueError("--dataset imdb needs --data (aclImdb_v1.tar.gz or the aclImdb folder)")
     texts, labels = D.load_imdb(args.data)["train"]
     order = np.random.RandomState(args.seed).permutation(len(texts))
     if args.quick:
@@ -133,10 +133,12 @@ def build_model(args, features, steps: int) -> nn.Module:
 
 
 def run(args: argparse.Namespace) -> int:
-    unused = [f"--{name}" for name in ("ticker", "start", "end") if getattr(args, name) is not None]
+    unused = [f"--{name}" for name in ("ticker", "column", "start", "end") if getattr(args, name) is not None]
     if unused and args.dataset != "prices":
-        raise SystemExit(f"torchseq train: error: {', '.join(unused)} only apply to --dataset prices, "
-                         f"not {args.dataset}")
+        raise ValueError(f"{', '.join(unused)} only apply to --dataset prices, not {args.dataset}")
+    if args.data is not None and args.dataset == "synthetic":
+        raise ValueError("--data names the file of --dataset jena, prices or imdb; the synthetic series "
+                         "(the default --dataset) is generated: name the dataset the file holds")
     torch.manual_seed(args.seed)
     if args.dataset == "imdb":
         train, valid, features, steps, val_steps = _imdb_datasets(args)
@@ -146,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
         steps_in = valid[0][0].shape[0]
     model = build_model(args, features, steps_in)
     args.out.mkdir(parents=True, exist_ok=True)
-    callbacks = [ModelCheckpoint(args.out / "checkpoint.pt")]
+    literal = str(args.out / "checkpoint.pt").replace("{", "{{").replace("}", "}}")   # braces in --out are text
+    callbacks = [ModelCheckpoint(literal)]
     if args.patience:
         callbacks.append(EarlyStopping(patience=args.patience, restore_best_weights=True))
     metrics = ["accuracy"] if args.dataset == "imdb" else ["mae"]
@@ -165,11 +168,16 @@ def _report(args, history: pd.DataFrame, trainer: Trainer) -> None:
     write_atomic(args.out / "history.csv", history.to_csv())
     drawn = plot_history(history, args.out / "history.png")
     best = history["val_loss"].idxmin() if "val_loss" in history else history.index[-1]
+    restored = [cb.restored_epoch for cb in trainer.callbacks if getattr(cb, "restored_epoch", None)]
+    saved = restored[0] if restored else int(history.index[-1])
     summary = {"dataset": args.dataset, "model": args.model, "epochs": int(history.index[-1]),
-               "best_epoch": int(best), "device": str(trainer.device), "quick": args.quick,
+               "best_epoch": int(best), "checkpoint_epoch": int(saved), "device": str(trainer.device),
+               "quick": args.quick,
                **{f"best_{k}": float(v) for k, v in history.loc[best].items()}}
     write_atomic(args.out / "summary.json", json.dumps(summary, indent=1))
     label = "QUICK (test-sized) run -- " if args.quick else ""
     print(f"{label}{args.model} on {args.dataset}, {summary['epochs']} epochs on {trainer.device}; best epoch {best}:")
     print(history.loc[[best]].drop(columns=["lr"]).to_string(float_format=lambda v: f"{v:.5g}"))
-    print(f"saved {args.out / 'checkpoint.pt'}, history.csv" + (", history.png" if drawn else " (no PNG: matplotlib is not installed)"))
+    held = f" (epoch {saved}, the best, restored)" if restored else f" (epoch {saved})"
+    print(f"saved {args.out / 'checkpoint.pt'}{held}, history.csv"
+          + (", history.png" if drawn else " (no PNG: matplotlib is not installed)"))

@@ -7,7 +7,7 @@ import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import pandas as pd
 import torch
@@ -16,10 +16,11 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
-from .._validate import check_choice
+from .._validate import check_bool, check_choice, check_count, check_optional_count, check_real
 from .callbacks import Callback
-from .checkpoint import rng_state, save_atomic, set_rng_state
+from .checkpoint import FORMAT, check_finite_weights, load_checked, rng_state, save_atomic, set_rng_state
 from .cuda_graphs import ShapeGraphs, refusal as graph_refusal
+from .inputs import check_batch, check_data, check_outputs, check_pass
 from .registry import LOSSES, METRICS, make_optimizer, resolve
 
 AMP = {None: None, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -30,13 +31,15 @@ class Trainer:
 
     Args:
         model: any nn.Module mapping a batch's inputs to outputs.
-        optimizer: "rmsprop", "adam", "sgd" (Keras' defaults) or a torch.optim.Optimizer; ``lr`` overrides.
+        optimizer: "rmsprop", "adam", "sgd" (Keras' defaults) or a torch.optim.Optimizer.
+        lr: the learning rate (>= 0), overriding the optimizer's default or its own; it also overrides the
+            rate stored in a checkpoint this trainer resumes from (leave it out for an exact resume).
         loss: "mse", "mae", "binary_crossentropy" (probabilities), "binary_crossentropy_from_logits",
             "sparse_categorical_crossentropy" (logits) or a callable (prediction, target) -> scalar.
         metrics: names ("mae", "mse", "accuracy", "accuracy_from_logits") or {name: callable}.
         device: "cpu", "cuda", a torch.device; default CUDA when available (under torchrun: this rank's GPU).
         amp: None, "bf16" or "fp16" autocast (fp16 with a gradient scaler on CUDA).
-        clip_grad_norm: clip the global gradient norm to this value before each step.
+        clip_grad_norm: clip the global gradient norm to this value (> 0) before each step.
         callbacks: :mod:`torchseq.train.callbacks` objects.
         progress: tqdm bars for epochs and batches; None shows them only on a terminal.
         seed: seed of the per-epoch shuffling (the order is a function of seed and epoch, so a resumed run
@@ -48,7 +51,13 @@ class Trainer:
 
     Data: a map-style ``Dataset`` of (input, target) pairs (batched and shuffled here, and sharded under
     torchrun; one with a ``batches(indices, batch_size)`` method, like WindowDataset, is batched by it), or
-    any iterable of (input, target) batches (e.g. ``window_batches`` with ``steps_per_epoch``).
+    any re-iterable of (input, target) batches (a list, a DataLoader); a one-shot iterator such as the endless
+    ``window_batches`` needs ``steps_per_epoch`` (and ``validation_steps``), and continues where the previous
+    epoch stopped. Empty data, a pass that yields no batch and a stream that runs out are refused.
+
+    Guarantees: a non-finite training loss, a non-finite validation loss or non-finite weights at the end
+    of an epoch stop training with FloatingPointError before any callback sees the epoch, so no checkpoint
+    is ever replaced by a diverged state.
     Under ``torchrun`` the loop joins the process group (NCCL on GPUs, gloo on CPUs), wraps the model in
     DistributedDataParallel and gives each rank batch_size / world_size samples of every global batch.
     """
@@ -57,21 +66,23 @@ class Trainer:
                  lr: Optional[float] = None, device=None, amp: Optional[str] = None,
                  clip_grad_norm: Optional[float] = None, callbacks: Sequence[Callback] = (),
                  progress: Optional[bool] = None, seed: int = 0, cuda_graphs: Union[str, bool] = "auto"):
-        self.device = torch.device(device) if device is not None else _default_device()
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        self.device = _device(device) if device is not None else _default_device()
+        self.lr = None if lr is None else check_real("lr", lr, minimum=0.0)
+        self.clip_grad_norm = None if clip_grad_norm is None else check_real("clip_grad_norm", clip_grad_norm, 0.0, True)
+        self.seed = check_count("seed", seed)
+        self.progress = sys.stderr.isatty() if progress is None else check_bool("progress", progress)
+        self.callbacks: List[Callback] = _callbacks(callbacks)
+        self.amp = AMP[check_choice("amp", amp, tuple(AMP))]
+        self.loss_fn = resolve("loss", loss, LOSSES)
+        self.metrics: Dict[str, Callable] = _metrics(metrics)
         self.world_size, self.rank = _init_distributed(self.device)
         self.unwrapped = model.to(self.device)
         self.model = (nn.parallel.DistributedDataParallel(model, device_ids=[self.device] if self.device.type == "cuda" else None)
                       if self.world_size > 1 else model)
-        self.optimizer = make_optimizer(optimizer, model.parameters(), lr)
-        self.loss_fn = resolve("loss", loss, LOSSES)
-        names = metrics.items() if isinstance(metrics, dict) else [(m, resolve("metric", m, METRICS)) for m in metrics]
-        self.metrics: Dict[str, Callable] = dict(names)
-        self.amp = AMP[check_choice("amp", amp, tuple(AMP))]
+        self.optimizer = make_optimizer(optimizer, model.parameters(), self.lr)
         self.scaler = torch.amp.GradScaler("cuda") if amp == "fp16" and self.device.type == "cuda" else None
-        self.clip_grad_norm = clip_grad_norm
-        self.callbacks: List[Callback] = list(callbacks)
-        self.progress = sys.stderr.isatty() if progress is None else progress
-        self.seed = seed
         self.graphs, self.cuda_graphs_off = self._graphs(cuda_graphs)
         self.epoch = 0
         self.history = pd.DataFrame()
@@ -94,6 +105,8 @@ class Trainer:
     def _batches(self, data, batch_size: int, shuffle: bool, steps: Optional[int]):
         """(iterable of batches, number of batches or None) for this epoch."""
         if isinstance(data, Dataset) and hasattr(data, "__len__"):
+            if len(data) < self.world_size:
+                raise ValueError(f"the data hold {len(data)} samples, fewer than the {self.world_size} processes")
             if batch_size % self.world_size:
                 raise ValueError(f"batch_size {batch_size} must be divisible by the {self.world_size} processes")
             sampler = DistributedSampler(data, num_replicas=self.world_size, rank=self.rank, shuffle=shuffle,
@@ -110,10 +123,6 @@ class Trainer:
             return data, steps
         raise TypeError(f"data must be a Dataset or an iterable of (input, target) batches, got {type(data).__name__}")
 
-    def _to_device(self, batch):
-        x, y = batch
-        return _move(x, self.device), _move(y, self.device)
-
     def _forward(self, x, train: bool = False):
         x = x if isinstance(x, tuple) else (x,)
         if train and self.graphs is not None:
@@ -123,19 +132,20 @@ class Trainer:
             return self.model(*x)
 
     # ---- one pass -----------------------------------------------------------------------------------
-    def _run_epoch(self, data, batch_size: int, shuffle: bool, steps: Optional[int], train: bool) -> dict:
+    def _run_epoch(self, data, batch_size: int, shuffle: bool, steps: Optional[int], train: bool,
+                   name: str = "train", steps_name: str = "steps_per_epoch") -> dict:
         batches, total = self._batches(data, batch_size, shuffle, steps)
         self.model.train(train)
         sums = {name: torch.zeros((), dtype=torch.float64, device=self.device) for name in ["loss", *self.metrics]}
         count = torch.zeros((), dtype=torch.float64, device=self.device)
         bar = tqdm(total=total, desc=f"epoch {self.epoch + 1}" if train else "validation", leave=False,
                    disable=not self.progress or self.rank != 0)
+        read = 0
         with torch.set_grad_enabled(train):
             for b, batch in enumerate(batches):
-                if steps is not None and b >= steps:
-                    break
-                x, y = self._to_device(batch)
-                out = self._forward(x, train)
+                x, y = check_batch(name, batch, b)
+                x, y = _move(x, self.device), _move(y, self.device)
+                out = check_outputs(self._forward(x, train), y)
                 if out.dtype in (torch.float16, torch.bfloat16):
                     out = out.float()                                                 # losses in >= float32
                 loss = self.loss_fn(out, y)
@@ -146,8 +156,12 @@ class Trainer:
                 for name, fn in self.metrics.items():
                     sums[name] += fn(out.detach(), y).double() * n
                 count += n
+                read += 1
                 bar.update()
+                if steps is not None and read == steps:
+                    break
         bar.close()
+        check_pass(name, read, steps, steps_name, one_shot=isinstance(data, Iterator))
         if self.world_size > 1:
             for t in [*sums.values(), count]:
                 dist.all_reduce(t)
@@ -177,8 +191,19 @@ class Trainer:
             resume: Optional[Union[str, Path]] = None) -> pd.DataFrame:
         """Train until ``epochs`` (counting any resumed ones) or a callback stops it; returns the history: one
         row per epoch with loss, the metrics, ``val_`` versions of both, lr and seconds."""
+        epochs = check_count("epochs", epochs, minimum=1)
+        batch_size = check_count("batch_size", batch_size, minimum=1)
+        shuffle = check_bool("shuffle", shuffle)
+        steps_per_epoch = check_optional_count("steps_per_epoch", steps_per_epoch)
+        validation_steps = check_optional_count("validation_steps", validation_steps)
+        check_data("train", train, steps_per_epoch, "steps_per_epoch")
+        if valid is not None:
+            check_data("valid", valid, validation_steps, "validation_steps")
         if resume is not None:
             self.load_checkpoint(resume)
+            if self.epoch > epochs:
+                raise ValueError(f"epochs={epochs} counts the resumed ones, but {resume} was saved after epoch "
+                                 f"{self.epoch}; give epochs >= {self.epoch}")
         self.stop_training = False
         for cb in self.callbacks:
             cb.on_train_begin(self)
@@ -186,8 +211,13 @@ class Trainer:
         while self.epoch < epochs and not self.stop_training:
             start = time.perf_counter()
             logs = self._run_epoch(train, batch_size, shuffle, steps_per_epoch, train=True)
+            check_finite_weights(self.unwrapped, f"after epoch {self.epoch + 1}")
             if valid is not None:
-                logs.update({f"val_{k}": v for k, v in self.evaluate(valid, batch_size, validation_steps).items()})
+                val = self._run_epoch(valid, batch_size, False, validation_steps, False, "valid", "validation_steps")
+                if not math.isfinite(val["loss"]):
+                    raise FloatingPointError(f"the validation loss is {val['loss']} after epoch {self.epoch + 1}; "
+                                             f"training stopped (checkpoints already written are untouched)")
+                logs.update({f"val_{k}": v for k, v in val.items()})
             logs["lr"] = self.optimizer.param_groups[0]["lr"]
             logs["seconds"] = time.perf_counter() - start
             self.epoch += 1
@@ -205,30 +235,53 @@ class Trainer:
 
     def evaluate(self, data, batch_size: int = 32, steps: Optional[int] = None) -> dict:
         """Mean loss and metrics over ``data`` with the model in eval mode and no gradients."""
-        return self._run_epoch(data, batch_size, shuffle=False, steps=steps, train=False)
+        batch_size = check_count("batch_size", batch_size, minimum=1)
+        steps = check_optional_count("steps", steps)
+        check_data("data", data, steps, "steps")
+        return self._run_epoch(data, batch_size, False, steps, False, "data", "steps")
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+        """The model's outputs for the samples x (N, ...), in batches of ``batch_size``, on the CPU."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a tensor of samples (N, ...), got {type(x).__name__}")
+        if x.dim() == 0 or len(x) == 0:
+            raise ValueError(f"x must hold at least one sample, got shape {tuple(x.shape)}")
+        batch_size = check_count("batch_size", batch_size, minimum=1)
         self.model.eval()
         return torch.cat([self._forward(x[i:i + batch_size].to(self.device)).cpu()
                           for i in range(0, len(x), batch_size)])
 
     # ---- checkpoints --------------------------------------------------------------------------------
-    def save_checkpoint(self, path: Union[str, Path]) -> None:
-        """Model, optimiser, epoch, history, callbacks and every RNG, written atomically (rank 0 only)."""
+    def state(self) -> dict:
+        """Everything a checkpoint holds: model, optimiser, epoch, history, callbacks and every RNG."""
+        return {"format": FORMAT, "model": self.unwrapped.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+                "epoch": self.epoch, "history": self.history.to_dict("list"),
+                "callbacks": [cb.state_dict() for cb in self.callbacks], "rng": rng_state(self.unwrapped)}
+
+    def save_checkpoint(self, path: Union[str, Path], state: Optional[dict] = None) -> None:
+        """:meth:`state` (or a state it returned earlier), written atomically (rank 0 only). A model whose
+        weights are not all finite is refused: a checkpoint is never replaced by a diverged state."""
         if self.rank != 0:
             return
-        save_atomic({"model": self.unwrapped.state_dict(), "optimizer": self.optimizer.state_dict(),
-                     "scaler": self.scaler.state_dict() if self.scaler is not None else None,
-                     "epoch": self.epoch, "history": self.history.to_dict("list"),
-                     "callbacks": [cb.state_dict() for cb in self.callbacks], "rng": rng_state(self.unwrapped)},
-                    path)
+        if state is None:
+            check_finite_weights(self.unwrapped, f"refusing to write {path}:")
+            state = self.state()
+        save_atomic(state, path)
 
     def load_checkpoint(self, path: Union[str, Path]) -> None:
-        """Restore everything save_checkpoint wrote; ``fit`` then continues with the next epoch."""
-        state = torch.load(path, map_location=self.device, weights_only=False)
-        self.unwrapped.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        """Restore everything save_checkpoint wrote; ``fit`` then continues with the next epoch. An explicit
+        ``lr`` given to this trainer replaces the stored learning rate."""
+        state = load_checked(path, self.device)
+        try:
+            self.unwrapped.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as error:
+            raise ValueError(f"{path} holds the state of another model or optimiser: {error}") from error
+        if self.lr is not None:
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.lr
         if self.scaler is not None and state["scaler"] is not None:
             self.scaler.load_state_dict(state["scaler"])
         self.epoch = state["epoch"]
@@ -259,6 +312,42 @@ def _init_distributed(device: torch.device):
 
 def _backend(device: torch.device) -> str:
     return "nccl" if device.type == "cuda" else "gloo"
+
+
+def _device(value) -> torch.device:
+    """``device`` as a torch.device that this machine has."""
+    if not isinstance(value, (str, torch.device)):
+        raise TypeError(f"device must be a str such as 'cpu' or 'cuda', or a torch.device, got {type(value).__name__}")
+    try:
+        device = torch.device(value)
+    except RuntimeError as error:
+        raise ValueError(f"device must name a device such as 'cpu', 'cuda' or 'cuda:1', got {value!r}") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {value!r}: CUDA is not available on this machine (torch.cuda.is_available() "
+                         f"is False); use 'cpu'")
+    return device
+
+
+def _callbacks(values) -> List[Callback]:
+    if isinstance(values, Callback):
+        return [values]
+    values = list(values)
+    for k, cb in enumerate(values):
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks[{k}] must be a torchseq.train.Callback, got {type(cb).__name__}")
+    return values
+
+
+def _metrics(metrics) -> Dict[str, Callable]:
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    if isinstance(metrics, dict):
+        for name, fn in metrics.items():
+            if not callable(fn):
+                raise TypeError(f"metrics[{name!r}] must be a callable (prediction, target) -> scalar, "
+                                f"got {type(fn).__name__}")
+        return dict(metrics)
+    return {m: resolve("metric", m, METRICS) for m in metrics}
 
 
 def _default_device() -> torch.device:
