@@ -118,6 +118,8 @@ def check_step_input(x, input_size: int, dtype: torch.dtype, name: str = "x_t") 
     layout = "(N, F) = (batch, features)"
     check_tensor(name, x, 2, layout, dtype)
     check_features(name, x, input_size, layout)
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one sample, got shape {tuple(x.shape)}")
     return x
 
 

@@ -83,7 +83,7 @@ def test_make_sequences_stock_lecture():
 
 
 def test_bad_arguments(data):
-    with pytest.raises(ValueError, match="data must be a 2-D array"):
+    with pytest.raises(ValueError, match=r"data must be 2-D \(time first, columns last\), got shape \(3000,\)"):
         WindowDataset(data[:, 0], 10, 1)
     with pytest.raises(ValueError, match="need 0 <= min_index, min_index \\+ lookback < max_index"):
         WindowDataset(data, lookback=500, delay=1, min_index=0, max_index=400)

@@ -8,7 +8,9 @@ from typing import Optional, Sequence, Union
 
 import pandas as pd
 
+from .._validate import check_path
 from .download import cache_dir, fetch
+from .tables import numeric_column, read_csv
 
 URLS = ("https://s3.amazonaws.com/keras-datasets/jena_climate_2009_2016.csv.zip",          # the book's address
         "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip")  # TF's copy
@@ -54,6 +56,7 @@ def load_jena(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str
         check_rows: refuse a table that is not 420,551 x 15 (a truncated file).
 
     ``data = load_jena().iloc[:, 1:].to_numpy()`` is the book's ``float_data`` (temperature is column 1).
+    A malformed file, or a missing or unparsable measurement, is an error naming the file, column and line.
     """
     if path is None:
         folder = cache_dir(cache)
@@ -63,16 +66,20 @@ def load_jena(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str
                 raise FileNotFoundError(f"{CSV} (or {ARCHIVE}) is not in {folder}; put it there, pass path=..., "
                                         f"or call load_jena(download=True)")
             _fetch_first(URLS, path, sha256)
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
+    path = check_path("path", path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist" + (" (it is a folder)" if path.is_dir() else ""))
     if path.suffix == ".zip":
         check_archive(path)
         with zipfile.ZipFile(path) as archive, archive.open(CSV) as f:
-            table = pd.read_csv(f)
+            table = read_csv(f, path)
     else:
-        table = pd.read_csv(path)
+        table = read_csv(path, path)
     if check_rows and table.shape != (ROWS, COLUMNS):
         raise ValueError(f"{path} holds a {table.shape[0]} x {table.shape[1]} table, expected {ROWS} x {COLUMNS} "
                          f"(a truncated or different file?); pass check_rows=False to read it anyway")
+    if table.shape[1] < 2:
+        raise ValueError(f"{path} holds {table.shape[1]} column(s); expected 'Date Time' and the measurements")
+    for column in table.columns[1:]:                                                 # every measurement a number
+        table[column] = numeric_column(table, column, path)
     return table

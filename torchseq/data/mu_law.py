@@ -22,6 +22,9 @@ def mu_law_encode(x: torch.Tensor, quantization_channels: int = 256) -> torch.Te
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         raise TypeError(f"x must be a floating-point tensor in [-1, 1], got {type(x).__name__}"
                         + (f" of dtype {x.dtype}" if isinstance(x, torch.Tensor) else ""))
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"x holds {int((~torch.isfinite(x)).sum())} NaN or infinite values; mu-law encoding needs "
+                         f"a signal in [-1, 1]")
     if x.numel() and (x.min() < -1 or x.max() > 1):
         raise ValueError(f"x must lie in [-1, 1] for mu-law encoding, got values in [{x.min().item():.4g}, "
                          f"{x.max().item():.4g}]; scale the signal first")

@@ -8,6 +8,9 @@ from typing import Optional, Union
 
 import pandas as pd
 
+from .._validate import check_path
+from .tables import date_column, numeric_column, read_csv
+
 
 def load_prices(path: Union[str, Path], ticker: Optional[str] = None, column: str = "High",
                 start: Optional[str] = None, end: Optional[str] = None) -> pd.Series:
@@ -15,9 +18,18 @@ def load_prices(path: Union[str, Path], ticker: Optional[str] = None, column: st
 
     ``ticker`` selects rows by the Name column; it may be omitted when the file holds one ticker only.
     ``start`` and ``end`` (ISO dates, "2014-03-12", both included) keep a span of the file; a span with no
-    rows is an error naming the file's own first and last dates.
+    rows is an error naming the file's own first and last dates. A missing or unparsable date or price is
+    an error naming the file, the column and the line.
     """
-    table = pd.read_csv(path)
+    path = check_path("path", path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist" + (" (it is a folder)" if path.is_dir() else ""))
+    for name, value in (("ticker", ticker), ("start", start), ("end", end)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r}")
+    if not isinstance(column, str):
+        raise TypeError(f"column must be a column name (str), got {type(column).__name__} {column!r}")
+    table = read_csv(path, path)
     by_lower = {c.lower(): c for c in table.columns}
     for needed in ("date", column.lower()):
         if needed not in by_lower:
@@ -32,9 +44,11 @@ def load_prices(path: Union[str, Path], ticker: Optional[str] = None, column: st
                 raise ValueError(f"ticker {ticker!r} is not in {path} (e.g. {', '.join(map(str, names[:5]))})")
     elif ticker is not None:
         raise ValueError(f"{path} has no Name column to select ticker {ticker!r} from")
-    series = table.set_index(pd.to_datetime(table[by_lower["date"]]))[by_lower[column.lower()]].sort_index()
+    values = numeric_column(table, by_lower[column.lower()], path)
+    series = pd.Series(values.to_numpy(), index=pd.DatetimeIndex(date_column(table, by_lower["date"], path)),
+                       name=by_lower[column.lower()]).sort_index(kind="stable")
     series.index.name = "date"
-    return _between(series, start, end, path).astype(float)
+    return _between(series, start, end, path)
 
 
 def _between(series: pd.Series, start: Optional[str], end: Optional[str], path) -> pd.Series:

@@ -1,12 +1,22 @@
-"""Column scalers fitted on the training segment only (fitting on all the data leaks the future)."""
+"""Column scalers fitted on the training segment only (fitting on all the data leaks the future).
+
+``fit`` takes the training rows (a NumPy array, a tensor, a pandas DataFrame or Series, rows first) and refuses
+NaN or infinite values, which would turn a whole column's statistics -- and every row scaled with them -- into
+NaN. ``transform`` and ``inverse_transform`` return the type they are given (a DataFrame keeps its index and
+columns).
+"""
 from __future__ import annotations
 
 from typing import Optional, Tuple, Union
 
 import numpy as np
+import pandas as pd
 import torch
 
-Array = Union[np.ndarray, torch.Tensor]
+from .._validate import check_real
+from .arrays import as_numbers, check_finite
+
+Array = Union[np.ndarray, torch.Tensor, pd.DataFrame, pd.Series]
 
 
 class _Scaler:
@@ -16,31 +26,43 @@ class _Scaler:
         if self.center is None:
             raise RuntimeError(f"{type(self).__name__} must be fitted first: call fit(training_rows)")
 
-    def _stats(self, like: Array):
-        if isinstance(like, torch.Tensor):
-            return (torch.as_tensor(self.center, dtype=like.dtype, device=like.device),
-                    torch.as_tensor(self.scale, dtype=like.dtype, device=like.device))
-        return self.center.astype(like.dtype, copy=False), self.scale.astype(like.dtype, copy=False)
+    def _apply(self, x: Array, forward: bool, name: str) -> Array:
+        self._check_fitted()
+        if isinstance(x, (pd.DataFrame, pd.Series)):
+            values = self._apply(as_numbers(name, x).numpy().astype(np.float64), forward, name)
+            if isinstance(x, pd.Series):
+                return pd.Series(values, index=x.index, name=x.name)
+            return pd.DataFrame(values, index=x.index, columns=x.columns)
+        arr = as_numbers(name, x, dims=range(1, 64))
+        fitted = self.center.shape[0] if self.center.ndim else 1                    # columns seen by fit
+        if fitted != 1 and (arr.dim() < 2 or arr.shape[-1] != fitted):
+            raise ValueError(f"{name} has shape {tuple(arr.shape)}, but the scaler was fitted on {fitted} columns: "
+                             f"give rows with {fitted} columns in the last dimension")
+        if not arr.is_floating_point():
+            arr = arr.double()
+            x = arr if isinstance(x, torch.Tensor) else arr.numpy()
+        if isinstance(x, torch.Tensor):
+            center = torch.as_tensor(self.center, dtype=x.dtype, device=x.device)
+            scale = torch.as_tensor(self.scale, dtype=x.dtype, device=x.device)
+        else:
+            center, scale = self.center.astype(x.dtype, copy=False), self.scale.astype(x.dtype, copy=False)
+        return (x - center) / scale if forward else x * scale + center
 
     def transform(self, x: Array) -> Array:
-        self._check_fitted()
-        center, scale = self._stats(x)
-        return (x - center) / scale
+        return self._apply(x, True, "x")
 
     def inverse_transform(self, x: Array) -> Array:
-        self._check_fitted()
-        center, scale = self._stats(x)
-        return x * scale + center
+        return self._apply(x, False, "x")
 
     def fit_transform(self, train: Array) -> Array:
         return self.fit(train).transform(train)
 
 
-def _numpy(x: Array) -> np.ndarray:
-    arr = x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64)
-    if arr.ndim == 0 or arr.shape[0] == 0:
-        raise ValueError(f"fit needs at least one training row, got shape {arr.shape}")
-    return arr
+def _training_rows(train: Array) -> np.ndarray:
+    arr = check_finite("train", as_numbers("train", train, dims=range(1, 64)))
+    if arr.dim() == 0 or arr.shape[0] == 0:
+        raise ValueError(f"fit needs at least one training row, got shape {tuple(arr.shape)}")
+    return arr.detach().cpu().double().numpy()
 
 
 class StandardScaler(_Scaler):
@@ -52,7 +74,7 @@ class StandardScaler(_Scaler):
         self.scale: Optional[np.ndarray] = None
 
     def fit(self, train: Array) -> "StandardScaler":
-        arr = _numpy(train)
+        arr = _training_rows(train)
         self.center = arr.mean(axis=0)
         std = arr.std(axis=0)
         self.scale = np.where(std > 0, std, 1.0)
@@ -64,15 +86,17 @@ class MinMaxScaler(_Scaler):
     lecture's scaling into ``feature_range`` = (0, 1)); later rows may fall outside the range."""
 
     def __init__(self, feature_range: Tuple[float, float] = (0.0, 1.0)):
-        lo, hi = feature_range
+        if not isinstance(feature_range, (tuple, list)) or len(feature_range) != 2:
+            raise TypeError(f"feature_range must be a pair (low, high), got {feature_range!r}")
+        lo, hi = (check_real("feature_range", v) for v in feature_range)
         if not lo < hi:
-            raise ValueError(f"feature_range must be (low, high) with low < high, got {feature_range}")
-        self.feature_range = (float(lo), float(hi))
+            raise ValueError(f"feature_range must be (low, high) with low < high, got {tuple(feature_range)}")
+        self.feature_range = (lo, hi)
         self.center: Optional[np.ndarray] = None
         self.scale: Optional[np.ndarray] = None
 
     def fit(self, train: Array) -> "MinMaxScaler":
-        arr = _numpy(train)
+        arr = _training_rows(train)
         lo, hi = self.feature_range
         span = arr.max(axis=0) - arr.min(axis=0)
         self.scale = np.where(span > 0, span, 1.0) / (hi - lo)                       # x' = (x - center) / scale

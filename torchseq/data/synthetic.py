@@ -6,7 +6,7 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from .._validate import check_size
+from .._validate import check_count, check_real, check_size
 
 
 def generate_time_series(batch_size: int, n_steps: int, seed: Optional[int] = None, noise: float = 0.1,
@@ -29,6 +29,9 @@ def generate_time_series(batch_size: int, n_steps: int, seed: Optional[int] = No
     """
     batch_size = check_size("batch_size", batch_size)
     n_steps = check_size("n_steps", n_steps)
+    noise = check_real("noise", noise, minimum=0.0)
+    if seed is not None:
+        seed = check_count("seed", seed)
     rng = np.random if seed is None else np.random.RandomState(seed)
     freq1, freq2, offsets1, offsets2 = rng.rand(4, batch_size, 1)
     time = np.linspace(0, 1, n_steps)
@@ -49,6 +52,10 @@ def load_synthetic(n_steps: int = 50, ahead: int = 1, n_series: int = 10000, see
     With the defaults (seed 42, 7000/2000/1000) predicting the last input gives validation MSE 0.020211.
     Returns ((X_train, y_train), (X_valid, y_valid), (X_test, y_test)) as float32 tensors.
     """
+    n_steps, n_series = check_size("n_steps", n_steps), check_size("n_series", n_series)
+    if not isinstance(split, (tuple, list)) or not split:
+        raise TypeError(f"split must be a tuple of set sizes such as (7000, 2000, 1000), got {split!r}")
+    split = [check_size("split[{k}]".format(k=k), v) for k, v in enumerate(split)]
     if sum(split) != n_series:
         raise ValueError(f"split {tuple(split)} must add up to n_series = {n_series}")
     series = torch.from_numpy(generate_time_series(n_series, n_steps + check_size("ahead", ahead), seed=seed))

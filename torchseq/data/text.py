@@ -10,7 +10,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from .._validate import check_choice, check_size
+from .._validate import check_choice, check_path, check_size
 
 KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
@@ -95,31 +95,58 @@ def pad_sequences(sequences: Sequence[Sequence[int]], maxlen: Optional[int] = No
 
 def padding_mask(padded: torch.Tensor, value: int = 0) -> torch.Tensor:
     """True at real steps, False at padding: (N, L) bool (index 0 is reserved for padding)."""
+    if not isinstance(padded, torch.Tensor) or padded.dim() != 2:
+        shown = tuple(padded.shape) if isinstance(padded, torch.Tensor) else type(padded).__name__
+        raise ValueError(f"padded must be a 2-D tensor (N, L) of word indices, got {shown}")
     return padded != value
 
 
 def lengths_of(padded: torch.Tensor, value: int = 0) -> torch.Tensor:
-    """(N,) number of real steps of each post-padded row -- the ``lengths=`` a recurrent layer takes."""
-    return padding_mask(padded, value).sum(dim=1)
+    """(N,) number of real steps of each post-padded row -- the ``lengths=`` a recurrent layer takes.
+
+    The rows must be padded after their words (``pad_sequences(..., padding="post")``): lengths count steps
+    from the start, so a pre-padded row (Keras' default) would run the layer on its padding and skip its
+    last words. Such a row is refused, naming it."""
+    mask = padding_mask(padded, value)                                               # (N, L)
+    late = mask[:, 1:] & ~mask[:, :-1]                                               # a word after padding
+    if bool(late.any()):
+        row = int(late.any(dim=1).nonzero()[0])
+        raise ValueError(f"row {row} of padded has padding ({value}) before some of its words; lengths_of needs "
+                         f"rows padded after their words: pad_sequences(sequences, padding='post')")
+    return mask.sum(dim=1)
 
 
 def load_glove(path: Union[str, Path], word_index: Dict[str, int], num_words: int) -> torch.Tensor:
     """Embedding matrix (num_words, d) from a GloVe text file ("word v1 ... vd" per line): row i holds the
     vector of the word with index i < num_words, zeros for words GloVe lacks and for row 0 (padding)."""
     num_words = check_size("num_words", num_words)
+    path = check_path("path", path)
+    if not isinstance(word_index, dict):
+        raise TypeError(f"word_index must be a dict word -> index (Tokenizer.word_index), got {type(word_index).__name__}")
     wanted = {w: i for w, i in word_index.items() if i < num_words}
     matrix, dim = None, None
-    with open(path, encoding="utf8") as f:
-        for line_no, line in enumerate(f, start=1):
+    with open(path, "rb") as f:
+        for line_no, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf8")
+            except UnicodeDecodeError as error:
+                raise ValueError(f"{path}, line {line_no}: not UTF-8 text ({error})") from None
             parts = line.rstrip().split(" ")
             if dim is None:
                 dim = len(parts) - 1
+                if dim < 1:
+                    raise ValueError(f"{path}, line 1: expected 'word v1 ... vd', got {line.rstrip()[:40]!r}")
                 matrix = np.zeros((num_words, dim), dtype=np.float32)
             if len(parts) != dim + 1:
-                raise ValueError(f"{path}, line {line_no}: {len(parts) - 1} numbers where the file's first line has {dim}")
+                raise ValueError(f"{path}, line {line_no}: {len(parts) - 1} numbers where the file's first line "
+                                 f"has {dim}")
             i = wanted.get(parts[0])
             if i is not None:
-                matrix[i] = np.asarray(parts[1:], dtype=np.float32)
+                try:
+                    matrix[i] = np.asarray(parts[1:], dtype=np.float32)
+                except ValueError:
+                    raise ValueError(f"{path}, line {line_no}: the vector of {parts[0]!r} holds something that "
+                                     f"is not a number") from None
     if matrix is None:
         raise ValueError(f"{path} holds no vectors")
     return torch.from_numpy(matrix)

@@ -19,21 +19,20 @@ import math
 from typing import Iterator, Optional, Tuple, Union
 
 import numpy as np
+import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
-from .._validate import check_size
+from .._validate import check_count, check_size
+from .arrays import as_numbers, check_finite
 
-Array = Union[np.ndarray, torch.Tensor]
+Array = Union[np.ndarray, torch.Tensor, pd.DataFrame, pd.Series]
 
 
-def _as_tensor(data: Array, name: str = "data") -> torch.Tensor:
-    if isinstance(data, np.ndarray):
-        data = torch.from_numpy(data)
-    if not isinstance(data, torch.Tensor) or data.dim() != 2:
-        shown = tuple(data.shape) if hasattr(data, "shape") else type(data).__name__
-        raise ValueError(f"{name} must be a 2-D array (time, columns), got {shown}")
-    return data
+def _as_tensor(data: Array, name: str = "data", dims=(2,)) -> torch.Tensor:
+    """A real tensor of ``dims`` dimensions with finite values; integers become float32 (a copy)."""
+    data = check_finite(name, as_numbers(name, data, dims))
+    return data if data.is_floating_point() else data.to(torch.float32)
 
 
 def window_view(data: torch.Tensor, lookback: int, step: int) -> torch.Tensor:
@@ -68,7 +67,8 @@ class WindowDataset(Dataset):
     """Map-style dataset of (sample (L, F), target) for every row r in [min_index + lookback, max_index).
 
     Args:
-        data: (T, F) array or tensor (a tensor is used in place; NumPy arrays are wrapped without copying).
+        data: (T, F) array, tensor or DataFrame of finite numbers (a float tensor is used in place and a float
+            NumPy array wrapped without copying; a DataFrame's values and integer data are copied to floats).
         lookback, delay, step, target_column: as the lecture's generator (target column 1 = temperature
             in Jena).
         min_index, max_index: the segment's bounds (max_index exclusive for r; default len(data) - delay - 1).
@@ -80,13 +80,12 @@ class WindowDataset(Dataset):
                  step: int = 1, target_column: int = 1):
         self.data = _as_tensor(data)
         self.lookback, self.step = check_size("lookback", lookback), check_size("step", step)
-        if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
-            raise ValueError(f"delay must be an int >= 0, got {delay!r}")
-        self.delay = delay
+        self.delay = delay = check_count("delay", delay)
+        min_index, target_column = check_count("min_index", min_index), check_count("target_column", target_column)
         T, F = self.data.shape
-        self.max_index = T - delay - 1 if max_index is None else max_index
+        self.max_index = T - delay - 1 if max_index is None else check_count("max_index", max_index)
         self.min_index = min_index
-        if not 0 <= target_column < F:
+        if not target_column < F:
             raise ValueError(f"target_column must be in [0, {F}), got {target_column}")
         self.target_column = target_column
         if not (0 <= min_index and min_index + lookback < self.max_index and self.max_index + delay <= T):
@@ -157,14 +156,12 @@ def make_sequences(series: Array, look_back: int, foresight: int) -> Tuple[torch
     """The stock lecture's windows: X[i] = series[i : i + look_back], y[i] = series[i + look_back + foresight],
     for i in range(len(series) - look_back - foresight) -- 648 points, 7, 6 give 635 windows.
 
-    series (T,) or (T, F) -> X (n, look_back, F) (a strided view) and y (n,) or (n, F).
+    series (T,) or (T, F) -- an array, tensor, Series or DataFrame of finite numbers -> X (n, look_back, F)
+    (a strided view) and y (n,) or (n, F).
     """
-    s = torch.from_numpy(series) if isinstance(series, np.ndarray) else series
-    if not isinstance(s, torch.Tensor) or s.dim() not in (1, 2):
-        raise ValueError(f"series must be 1-D (T,) or 2-D (T, F), got {getattr(s, 'shape', type(s).__name__)}")
+    s = _as_tensor(series, "series", dims=(1, 2))
     look_back = check_size("look_back", look_back)
-    if isinstance(foresight, bool) or not isinstance(foresight, int) or foresight < 0:
-        raise ValueError(f"foresight must be an int >= 0, got {foresight!r}")
+    foresight = check_count("foresight", foresight)
     two_d = s if s.dim() == 2 else s.unsqueeze(1)                                    # (T, F)
     n = two_d.shape[0] - look_back - foresight
     if n <= 0:

@@ -6,7 +6,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from .._validate import check_choice
+from .._validate import check_bool, check_choice, check_size
 from .conv import ACTIVATIONS
 
 
@@ -24,7 +24,8 @@ class Dense(nn.Linear):
     def __init__(self, in_features: int, out_features: int, activation: Optional[str] = None, bias: bool = True,
                  init: str = "keras", device=None, dtype=None):
         self.init = check_choice("init", init, ("keras", "torch"))
-        super().__init__(in_features, out_features, bias=bias, device=device, dtype=dtype)
+        in_features, out_features = check_size("in_features", in_features), check_size("out_features", out_features)
+        super().__init__(in_features, out_features, bias=check_bool("bias", bias), device=device, dtype=dtype)
         self.activation = check_choice("activation", activation, tuple(ACTIVATIONS))
 
     def reset_parameters(self) -> None:
@@ -35,6 +36,14 @@ class Dense(nn.Linear):
             nn.init.zeros_(self.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or x.dim() == 0:
+            raise TypeError(f"x must be a tensor (..., in_features), got {type(x).__name__}"
+                            + (" of 0 dimensions" if isinstance(x, torch.Tensor) else ""))
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"x must have in_features = {self.in_features} in its last dimension, got shape "
+                             f"{tuple(x.shape)}")
+        if not x.is_floating_point():
+            raise TypeError(f"x must be a floating-point tensor, got dtype {x.dtype}")
         y = super().forward(x)
         return y if self.activation is None else ACTIVATIONS[self.activation](y)
 

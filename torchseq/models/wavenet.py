@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._validate import check_size
+from .._validate import check_count, check_size
 from ..layers import Conv1D
 
 
@@ -89,6 +89,9 @@ class WaveNet(nn.Module):
         opts = {"init": init, "device": device, "dtype": dtype}
         self.quantization_channels = check_size("quantization_channels", quantization_channels)
         self.upsample_factor = check_size("upsample_factor", upsample_factor)
+        global_classes, local_channels = check_count("global_classes", global_classes), check_count("local_channels", local_channels)
+        if global_classes:
+            global_channels = check_size("global_channels", global_channels)
         self.local_channels = local_channels
         self.input_conv = Conv1D(quantization_channels, residual_channels, input_kernel_size, padding="causal", **opts)
         self.global_embedding = (nn.Embedding(global_classes, global_channels, device=device, dtype=dtype)
@@ -116,14 +119,17 @@ class WaveNet(nn.Module):
     def one_hot(self, x: torch.Tensor) -> torch.Tensor:
         return F.one_hot(x, self.quantization_channels).to(self.dtype)               # (..., Q)
 
-    def check_inputs(self, x: torch.Tensor, global_cond=None, local_cond=None, length: Optional[int] = None):
+    def check_inputs(self, x: torch.Tensor, global_cond=None, local_cond=None, length: Optional[int] = None,
+                     name: str = "x"):
         """Validate classes x (N, L), global_cond (N,), local_cond (N, L_c, C_l); returns the conditioning
         as (h (N, E) or None, y upsampled to the signal rate (N, >= length, C_l) or None)."""
         if not isinstance(x, torch.Tensor) or x.dtype != torch.int64 or x.dim() != 2:
-            raise TypeError("x must be an int64 tensor of classes shaped (N, L), got "
+            raise TypeError(f"{name} must be an int64 tensor of classes shaped (N, L), got "
                             + (f"{x.dtype} {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__))
+        if x.shape[0] == 0 or x.shape[1] == 0:
+            raise ValueError(f"{name} must hold at least one sample and one step (N, L), got shape {tuple(x.shape)}")
         if x.numel() and (x.min() < 0 or x.max() >= self.quantization_channels):
-            raise ValueError(f"x must hold classes in [0, {self.quantization_channels - 1}], got values in "
+            raise ValueError(f"{name} must hold classes in [0, {self.quantization_channels - 1}], got values in "
                              f"[{x.min().item()}, {x.max().item()}]")
         N, length = x.shape[0], x.shape[1] if length is None else length
         h = None
@@ -132,6 +138,10 @@ class WaveNet(nn.Module):
         if global_cond is not None:
             if not isinstance(global_cond, torch.Tensor) or global_cond.shape != (N,) or global_cond.dtype != torch.int64:
                 raise ValueError(f"global_cond must be an int64 tensor of shape (N,) = ({N},)")
+            classes = self.global_embedding.num_embeddings
+            if global_cond.min() < 0 or global_cond.max() >= classes:
+                raise ValueError(f"global_cond must hold class ids in [0, {classes - 1}] (global_classes = {classes}), "
+                                 f"got values in [{global_cond.min().item()}, {global_cond.max().item()}]")
             h = self.global_embedding(global_cond)                                    # (N, E)
         y = None
         if (local_cond is None) != (not self.local_channels):

@@ -135,7 +135,10 @@ def generate(model: WaveNet, n_samples: int, prime: Optional[torch.Tensor] = Non
     if prime is None:
         silence = model.quantization_channels // 2
         prime = torch.full((check_size("batch_size", batch_size), 1), silence, dtype=torch.int64, device=device)
-    h, y = model.check_inputs(prime, global_cond, local_cond, length=prime.shape[1] + n_samples - 1)
+    if not isinstance(prime, torch.Tensor) or prime.dim() != 2:
+        raise TypeError("prime must be an int64 tensor of classes shaped (N, L0), got "
+                        + (f"shape {tuple(prime.shape)}" if isinstance(prime, torch.Tensor) else type(prime).__name__))
+    h, y = model.check_inputs(prime, global_cond, local_cond, length=prime.shape[1] + n_samples - 1, name="prime")
     was_training = model.training
     model.eval()
     try:
