@@ -34,6 +34,14 @@ def check_count(name: str, value, minimum: int = 0) -> int:
     return int(value)
 
 
+def check_seed(name: str, value) -> int:
+    """A random seed: an int in [0, 2**32) (what NumPy's RandomState and torch.manual_seed both take)."""
+    value = check_count(name, value)
+    if value >= 2 ** 32:
+        raise ValueError(f"{name} must be an int in [0, 2**32), got {value}")
+    return value
+
+
 def check_optional_count(name: str, value, minimum: int = 1) -> Optional[int]:
     """None, or a whole number >= ``minimum``."""
     return None if value is None else check_count(name, value, minimum)

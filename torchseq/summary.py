@@ -90,6 +90,8 @@ def summary(model: nn.Module, input_shape: Sequence[int], dtype: Optional[torch.
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if isinstance(input_shape, int) or not isinstance(input_shape, (tuple, list, torch.Size)):
         raise TypeError(f"input_shape must be a tuple of ints without the batch, e.g. (50, 1); got {input_shape!r}")
+    if not input_shape:
+        raise ValueError("input_shape must hold the shape of one sample without the batch, e.g. (50, 1); got ()")
     shape = tuple(check_size(f"input_shape[{k}]", d) for k, d in enumerate(input_shape))
     batch_size = check_size("batch_size", batch_size)
     params = list(model.parameters())

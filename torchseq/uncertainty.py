@@ -8,7 +8,7 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
-from ._validate import check_size
+from ._validate import check_seed, check_size
 from .layers import RNN, EmbeddingDropout, Stacked, VariationalDropout
 
 # Modules whose train() mode is stochastic: torchseq's regularised layers and torch.nn's dropouts.
@@ -33,6 +33,12 @@ def mc_dropout_predict(model: nn.Module, x: torch.Tensor, samples: int = 30, see
             the call repeats exactly (layers that hold their own generator draw from it as always).
         forward_kwargs: passed to ``model`` (e.g. ``lengths=``).
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a tensor (the model's input), got {type(x).__name__}")
+    if seed is not None:
+        seed = check_seed("seed", seed)
     samples = check_size("samples", samples)
     if samples < 2:
         raise ValueError(f"samples must be at least 2 to estimate a spread, got {samples}")

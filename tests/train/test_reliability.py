@@ -214,7 +214,8 @@ def test_lr_zero_is_honoured():
     ({"device": "gpu"}, ValueError, "device must name a device such as 'cpu'"),
     ({"callbacks": [print]}, TypeError, r"callbacks\[0\] must be a torchseq.train.Callback"),
     ({"metrics": {"m": 3}}, TypeError, r"metrics\['m'\] must be a callable"),
-    ({"metrics": [7]}, ValueError, "metric must be one of"),
+    ({"metrics": [7]}, ValueError, "metrics must be one of .* got 7"),
+    ({"metrics": 3}, TypeError, "metrics must be a list of metric names or callables"),
 ])
 def test_trainer_settings_are_refused_in_words(options, error, message):
     with pytest.raises(error, match=message):

@@ -12,6 +12,7 @@ import tarfile
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
+from .._validate import check_path
 from .download import cache_dir, fetch, sha256
 from .tar_reader import read_members
 
@@ -115,7 +116,7 @@ def load_imdb(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str
                 raise FileNotFoundError(f"{path} does not exist; pass path= (the .tar.gz or the aclImdb folder) or "
                                         f"download=True")
             fetch(URL, path, _check_tar, OFFICIAL_SHA256)
-    path = Path(path)
+    path = check_path("path", path)
     if path.is_dir():
         root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
         reviews = _from_folder(root)

@@ -11,7 +11,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 import pandas as pd
 
-from .._validate import check_size
+from .._validate import check_seed, check_size
 
 JENA_COLUMNS = ("p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)", "VPmax (mbar)", "VPact (mbar)",
                 "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)", "wv (m/s)", "max. wv (m/s)",
@@ -45,7 +45,7 @@ def jena_sample(rows: int = 20_000, seed: int = 0) -> pd.DataFrame:
     potential temperature is (T + 273.15)(1000 / p)^0.286; wind is a positive AR(1). Same dtypes and column names as :func:`load_jena` returns.
     """
     rows = check_size("rows", rows)
-    rng = np.random.RandomState(seed)
+    rng = np.random.RandomState(check_seed("seed", seed))
     t = np.arange(rows)
     day, year = 2 * np.pi * t / ROWS_PER_DAY, 2 * np.pi * t / (365.25 * ROWS_PER_DAY)
     weather = _ar1(rng, rows, 0.999, 0.12)                                           # std ~ 2.7 degC, days long
@@ -106,7 +106,7 @@ def review_sample(n_train: int = 1000, n_test: int = 1000, seed: int = 0, min_wo
     min_words, max_words = check_size("min_words", min_words), check_size("max_words", max_words)
     if max_words < min_words:
         raise ValueError(f"max_words must be >= min_words = {min_words}, got {max_words}")
-    rng = np.random.RandomState(seed)
+    rng = np.random.RandomState(check_seed("seed", seed))
     out = {}
     for split, n in (("train", n_train), ("test", n_test)):
         labels = sorted(int(v) for v in rng.randint(0, 2, n))                        # negatives first
@@ -122,7 +122,7 @@ def price_sample(days: int = 1259, seed: int = 0, ticker: str = "SAMPLE") -> pd.
     days = check_size("days", days)
     if not isinstance(ticker, str) or not ticker:
         raise TypeError(f"ticker must be a non-empty str, got {ticker!r}")
-    rng = np.random.RandomState(seed)
+    rng = np.random.RandomState(check_seed("seed", seed))
     close = 50.0 * np.exp(np.cumsum(0.0003 + 0.015 * rng.randn(days)))
     open_ = np.concatenate([[50.0], close[:-1]]) * np.exp(0.003 * rng.randn(days))
     high = np.maximum(open_, close) * (1.0 + 0.008 * rng.rand(days))

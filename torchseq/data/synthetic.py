@@ -6,7 +6,7 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from .._validate import check_count, check_real, check_size
+from .._validate import check_real, check_seed, check_size
 
 
 def generate_time_series(batch_size: int, n_steps: int, seed: Optional[int] = None, noise: float = 0.1,
@@ -31,7 +31,7 @@ def generate_time_series(batch_size: int, n_steps: int, seed: Optional[int] = No
     n_steps = check_size("n_steps", n_steps)
     noise = check_real("noise", noise, minimum=0.0)
     if seed is not None:
-        seed = check_count("seed", seed)
+        seed = check_seed("seed", seed)
     rng = np.random if seed is None else np.random.RandomState(seed)
     freq1, freq2, offsets1, offsets2 = rng.rand(4, batch_size, 1)
     time = np.linspace(0, 1, n_steps)

@@ -3,6 +3,7 @@ Python, chapter 6): 0 is padding, 1 the out-of-vocabulary word when one is reser
 frequency (ties in order of first appearance)."""
 from __future__ import annotations
 
+import numbers
 from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Union
@@ -10,7 +11,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from .._validate import check_choice, check_path, check_size
+from .._validate import check_bool, check_choice, check_path, check_size
 
 KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
@@ -36,6 +37,13 @@ class Tokenizer:
     def __init__(self, num_words: Optional[int] = None, oov_token: Optional[str] = None,
                  filters: str = KERAS_FILTERS, lower: bool = True, split: str = " "):
         self.num_words = None if num_words is None else check_size("num_words", num_words)
+        for name, value in (("oov_token", oov_token), ("filters", filters), ("split", split)):
+            if value is not None and not isinstance(value, str) or value is None and name != "oov_token":
+                raise TypeError(f"{name} must be a str{' or None' if name == 'oov_token' else ''}, got "
+                                f"{type(value).__name__} {value!r}")
+        if split == "":
+            raise ValueError("split must be a non-empty separator, got ''")
+        lower = check_bool("lower", lower)
         self.oov_token, self.filters, self.lower, self.split = oov_token, filters, lower, split
         self.word_counts: Counter = Counter()
         self.word_index: Dict[str, int] = {}
@@ -80,6 +88,17 @@ def pad_sequences(sequences: Sequence[Sequence[int]], maxlen: Optional[int] = No
     maxlen defaults to the longest sequence."""
     check_choice("padding", padding, ("pre", "post"))
     check_choice("truncating", truncating, ("pre", "post"))
+    value = _word_index("value", value)
+    if (isinstance(sequences, (str, bytes)) or not isinstance(sequences, Iterable)
+            or isinstance(sequences, torch.Tensor) and sequences.dim() != 2):
+        raise TypeError(f"sequences must be a list of sequences of word indices, got {type(sequences).__name__}")
+    sequences = list(sequences)
+    for n, seq in enumerate(sequences):
+        if isinstance(seq, torch.Tensor):
+            seq = seq.tolist()
+        if isinstance(seq, (str, bytes)) or not isinstance(seq, Iterable) or not all(
+                isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in seq):
+            raise TypeError(f"sequences[{n}] must be a sequence of int word indices, got {seq!r:.60}")
     lengths = [len(s) for s in sequences]
     maxlen = max(lengths, default=0) if maxlen is None else check_size("maxlen", maxlen)
     out = np.full((len(sequences), maxlen), value, dtype=np.int64)
@@ -93,12 +112,23 @@ def pad_sequences(sequences: Sequence[Sequence[int]], maxlen: Optional[int] = No
     return torch.from_numpy(out)
 
 
+def _word_index(name: str, value) -> int:
+    """The padding value: an int (a NumPy integer or a one-element integer tensor included)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int word index, got {type(value).__name__} {value!r:.40}")
+    return int(value)
+
+
 def padding_mask(padded: torch.Tensor, value: int = 0) -> torch.Tensor:
     """True at real steps, False at padding: (N, L) bool (index 0 is reserved for padding)."""
     if not isinstance(padded, torch.Tensor) or padded.dim() != 2:
         shown = tuple(padded.shape) if isinstance(padded, torch.Tensor) else type(padded).__name__
         raise ValueError(f"padded must be a 2-D tensor (N, L) of word indices, got {shown}")
-    return padded != value
+    if padded.is_floating_point() or padded.is_complex():
+        raise TypeError(f"padded must hold int word indices, got dtype {padded.dtype}")
+    return padded != _word_index("value", value)
 
 
 def lengths_of(padded: torch.Tensor, value: int = 0) -> torch.Tensor:
@@ -107,7 +137,7 @@ def lengths_of(padded: torch.Tensor, value: int = 0) -> torch.Tensor:
     The rows must be padded after their words (``pad_sequences(..., padding="post")``): lengths count steps
     from the start, so a pre-padded row (Keras' default) would run the layer on its padding and skip its
     last words. Such a row is refused, naming it."""
-    mask = padding_mask(padded, value)                                               # (N, L)
+    mask = padding_mask(padded, _word_index("value", value))                         # (N, L)
     late = mask[:, 1:] & ~mask[:, :-1]                                               # a word after padding
     if bool(late.any()):
         row = int(late.any(dim=1).nonzero()[0])

@@ -6,6 +6,7 @@ from typing import Optional
 import torch
 from torch import nn
 
+from .._validate import check_probability
 from .base import RecurrentLayer
 from .dropout import VariationalDropout
 
@@ -51,7 +52,7 @@ class Stacked(RecurrentLayer):
             if getattr(layer, "merge_mode", "concat") is None:
                 raise ValueError(f"layer {k} has merge_mode=None and cannot feed layer {k + 1}")
         self.layers = nn.ModuleList(layers)
-        self.layer_dropout = VariationalDropout(dropout, generator)
+        self.layer_dropout = VariationalDropout(check_probability("dropout", dropout), generator)
 
     return_sequences = property(lambda self: self.layers[-1].return_sequences)
     return_state = property(lambda self: self.layers[-1].return_state)

@@ -89,7 +89,12 @@ class WaveNet(nn.Module):
         opts = {"init": init, "device": device, "dtype": dtype}
         self.quantization_channels = check_size("quantization_channels", quantization_channels)
         self.upsample_factor = check_size("upsample_factor", upsample_factor)
-        global_classes, local_channels = check_count("global_classes", global_classes), check_count("local_channels", local_channels)
+        residual_channels, gate_channels, skip_channels, kernel_size, input_kernel_size = (
+            check_size(name, value) for name, value in (
+                ("residual_channels", residual_channels), ("gate_channels", gate_channels),
+                ("skip_channels", skip_channels), ("kernel_size", kernel_size), ("input_kernel_size", input_kernel_size)))
+        global_classes = check_count("global_classes", global_classes)
+        local_channels = check_count("local_channels", local_channels)
         if global_classes:
             global_channels = check_size("global_channels", global_channels)
         self.local_channels = local_channels

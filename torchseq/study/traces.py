@@ -56,6 +56,9 @@ def trace(layer: nn.Module, x: torch.Tensor, initial_state=None, lengths=None):
     (Bidirectional, Stacked, a model) it is the dict of those dicts by layer name, as
     :func:`record_internals` gives.
     """
+    if not isinstance(layer, nn.Module):
+        raise TypeError(f"layer must be a torch.nn.Module (a torchseq layer or a model of them), got "
+                        f"{type(layer).__name__}")
     with record_internals(layer) as recording:
         output = layer(x, initial_state=initial_state, lengths=lengths)
     return output, (recording[""] if isinstance(layer, RNN) else recording)

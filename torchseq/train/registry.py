@@ -66,7 +66,8 @@ def resolve(kind: str, value: Union[str, Callable], table: Dict[str, Callable]) 
     if callable(value):
         return value
     if not isinstance(value, str) or value not in table:
-        raise ValueError(f"{kind} must be one of {', '.join(map(repr, table))} or a callable; got {value!r}")
+        shown = repr(value) if isinstance(value, (str, int, float)) else type(value).__name__
+        raise ValueError(f"{kind} must be one of {', '.join(map(repr, table))} or a callable; got {shown}")
     return table[value]
 
 

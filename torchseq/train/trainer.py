@@ -16,7 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
-from .._validate import check_bool, check_choice, check_count, check_optional_count, check_real
+from .._validate import check_bool, check_choice, check_count, check_optional_count, check_real, check_seed
 from .callbacks import Callback
 from .checkpoint import FORMAT, check_finite_weights, load_checked, rng_state, save_atomic, set_rng_state
 from .cuda_graphs import ShapeGraphs, refusal as graph_refusal
@@ -71,7 +71,7 @@ class Trainer:
         self.device = _device(device) if device is not None else _default_device()
         self.lr = None if lr is None else check_real("lr", lr, minimum=0.0)
         self.clip_grad_norm = None if clip_grad_norm is None else check_real("clip_grad_norm", clip_grad_norm, 0.0, True)
-        self.seed = check_count("seed", seed)
+        self.seed = check_seed("seed", seed)
         self.progress = sys.stderr.isatty() if progress is None else check_bool("progress", progress)
         self.callbacks: List[Callback] = _callbacks(callbacks)
         self.amp = AMP[check_choice("amp", amp, tuple(AMP))]
@@ -339,15 +339,19 @@ def _callbacks(values) -> List[Callback]:
 
 
 def _metrics(metrics) -> Dict[str, Callable]:
-    if isinstance(metrics, str):
+    if isinstance(metrics, str) or callable(metrics):
         metrics = [metrics]
+    if not isinstance(metrics, (dict, list, tuple)):
+        raise TypeError(f"metrics must be a list of metric names or callables, or a dict name -> callable; got "
+                        f"{type(metrics).__name__} {metrics!r}")
     if isinstance(metrics, dict):
         for name, fn in metrics.items():
             if not callable(fn):
                 raise TypeError(f"metrics[{name!r}] must be a callable (prediction, target) -> scalar, "
                                 f"got {type(fn).__name__}")
         return dict(metrics)
-    return {m: resolve("metric", m, METRICS) for m in metrics}
+    return {m if isinstance(m, str) else getattr(m, "__name__", f"metric_{k}"): resolve("metrics", m, METRICS)
+            for k, m in enumerate(metrics)}
 
 
 def _default_device() -> torch.device:
