@@ -6,11 +6,12 @@ import argparse
 import math
 
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile import CASES, HOSTILE, outcome
-from torchseq import cli_types
+from torchseq import _cli_types as cli_types
 from torchseq.cli import build_parser
 
 
@@ -44,7 +45,7 @@ def test_generated_values_for_any_argument(data):
 
 
 def _flags():
-    """(command line before the flag, flag, its argparse action) for every flag with a numeric type."""
+    """(command line before the flag, flag, its argparse action) for every flag with a checked type."""
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     prefix = {"experiment": ["experiment", "dropout"], "reproduce": ["reproduce", "geron15"]}
@@ -69,5 +70,8 @@ def test_typed_flags_parse_or_fail_in_one_line(before, flag, action, text, capsy
         assert done.code == 2 and f"argument {flag}" in err and "Traceback" not in err
         return
     value = getattr(args, action.dest)
+    if action.type is cli_types.device:
+        assert torch.device(value).type in ("cpu", "cuda")
+        return
     value = value[0] if isinstance(value, list) else value                    # --seeds takes several
     assert isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0

@@ -181,6 +181,20 @@ def check_probability(name: str, value) -> float:
     return float(value)
 
 
+def check_device(name: str, value) -> torch.device:
+    """A device this machine has: "cpu", "cuda", "cuda:1" or a torch.device."""
+    if not isinstance(value, (str, torch.device)):
+        raise TypeError(f"{name} must be a str such as 'cpu' or 'cuda', or a torch.device, got {type(value).__name__}")
+    try:
+        device = torch.device(value)
+    except RuntimeError as error:
+        raise ValueError(f"{name} must name a device such as 'cpu', 'cuda' or 'cuda:1', got {value!r}") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{name} {value!r}: CUDA is not available on this machine (torch.cuda.is_available() "
+                         f"is False); use 'cpu'")
+    return device
+
+
 def check_generator(name: str, value):
     """None (the global generator), a torch.Generator, or an int seed for a new CPU generator."""
     if value is None or isinstance(value, torch.Generator):

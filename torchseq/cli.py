@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from ._io import write_atomic
-from .cli_types import count, positive_int, probability
+from ._cli_types import count, device, positive_int, probability
 from .reproduce import command as reproduce_command
 from .train import command as train_command
 
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--dropout", type=probability, help="input dropout rate (default 0)")
     experiment.add_argument("--recurrent-dropout", type=probability, help="recurrent dropout rate (default 0.3)")
     experiment.add_argument("--seeds", type=count, nargs="+", help="seeds to repeat the run with (default 0 1 2)")
-    experiment.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    experiment.add_argument("--device", type=device, default="cpu", help="cpu or cuda (default cpu)")
     experiment.add_argument("--out", type=Path, default=Path("results"), help="folder for JSON, markdown, PNG")
     experiment.set_defaults(run=_experiment)
     train_command.add_parser(commands)
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("names", nargs="*", metavar="NAME", help=f"which to run (default all): {', '.join(BENCHMARKS)}")
     bench.add_argument("--quick", action="store_true", help="small shapes: under a minute each on a CPU")
     bench.add_argument("--out", type=Path, help="folder for the results (default benchmarks/results)")
-    bench.add_argument("--device", help="cpu, cuda or cuda:K (default: cuda when available); given to "
+    bench.add_argument("--device", type=device, help="cpu, cuda or cuda:K (default: cuda when available); given to "
                                         + ", ".join(TAKES_DEVICE))
     bench.add_argument("--tf32", choices=["default", "off", "on"],
                        help="TF32 on CUDA: PyTorch's defaults (cuDNN on, matrix products off), both off, or both "

@@ -2,6 +2,10 @@
 state, nothing trains on no data, settings are honoured or refused in words, damaged checkpoints are named."""
 import math
 import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -268,3 +272,30 @@ def test_predict_refuses_what_is_not_samples():
         trainer().predict([1, 2, 3])
     with pytest.raises(ValueError, match=r"x must hold at least one sample, got shape \(0, 8, 1\)"):
         trainer().predict(torch.zeros(0, 8, 1))
+
+
+def test_a_process_killed_while_writing_a_checkpoint_loses_nothing(tmp_path):
+    """kill -9 in the middle of torch.save: the previous checkpoint is intact byte for byte, the half-written
+    temporary file is left beside it, and the next save removes it."""
+    t = trainer()
+    t.fit(regression(64), epochs=1)
+    path = tmp_path / "ckpt.pt"
+    t.save_checkpoint(path)
+    before = path.read_bytes()
+    script = f"""
+import os, signal, torch
+from torchseq.train.checkpoint import save_atomic
+def half_then_die(obj, f, *args, **kwargs):
+    f.write(b"PK half a checkpoint")
+    f.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+torch.save = half_then_die
+save_atomic({{"model": {{}}}}, {str(path)!r})
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
+    assert done.returncode == -signal.SIGKILL
+    assert path.read_bytes() == before
+    assert len(list(tmp_path.glob(".ckpt.pt.*.tmp"))) == 1
+    t.fit(regression(64), epochs=2, resume=path)
+    t.save_checkpoint(path)
+    assert sorted(os.listdir(tmp_path)) == ["ckpt.pt"]

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..cli_types import count, positive_int
+from .._cli_types import count, device, positive_int
 from . import NAMES
 
 CHECKOUT_ARCHIVE = Path(__file__).resolve().parents[3] / "shared" / "data" / "aclImdb_v1.tar.gz"
@@ -31,7 +31,7 @@ def add_parser(commands) -> None:
     p.add_argument("--ticker", help="stocks: the ticker (Name column) when the CSV holds several")
     p.add_argument("--start", metavar="DATE", help="stocks: keep the prices from this ISO date on (e.g. 2014-03-12)")
     p.add_argument("--end", metavar="DATE", help="stocks: keep the prices up to this ISO date (included)")
-    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--device", type=device, default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--seed", type=count, default=0, help="seed of the weights, shuffling and dropout (default 0)")
     p.add_argument("--quick", action="store_true",
                    help="a labelled smoke run: geron15 keeps the data and trains 2 epochs; the others use a small "

@@ -14,7 +14,7 @@ from torch.utils.data import TensorDataset
 from .. import data as D
 from .. import layers as L
 from .._io import write_atomic
-from ..cli_types import count, positive_float, positive_int, probability
+from .._cli_types import count, device, positive_float, positive_int, probability
 from ..models import SeriesForecaster
 from .callbacks import EarlyStopping, ModelCheckpoint
 from .trainer import Trainer, plot_history
@@ -59,7 +59,7 @@ def add_parser(commands) -> None:
     p.add_argument("--amp", choices=["bf16", "fp16"], help="mixed-precision autocast")
     p.add_argument("--patience", type=positive_int, help="early stopping on val_loss, restoring the best weights "
                                                           "(checkpoint.pt then holds the best epoch)")
-    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--device", type=device, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--seed", type=count, default=0)
     p.add_argument("--resume", type=Path, help="a checkpoint to continue from")
     p.add_argument("--quick", action="store_true", help="a small slice of the data and 2 epochs, clearly labelled")

@@ -16,7 +16,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
-from .._validate import check_bool, check_choice, check_count, check_optional_count, check_real, check_seed
+from .._validate import (check_bool, check_choice, check_count, check_device, check_optional_count, check_real,
+                         check_seed)
 from .callbacks import Callback
 from .checkpoint import FORMAT, check_finite_weights, load_checked, rng_state, save_atomic, set_rng_state
 from .cuda_graphs import ShapeGraphs, refusal as graph_refusal
@@ -68,7 +69,7 @@ class Trainer:
                  progress: Optional[bool] = None, seed: int = 0, cuda_graphs: Union[str, bool] = "auto"):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-        self.device = _device(device) if device is not None else _default_device()
+        self.device = check_device("device", device) if device is not None else _default_device()
         self.lr = None if lr is None else check_real("lr", lr, minimum=0.0)
         self.clip_grad_norm = None if clip_grad_norm is None else check_real("clip_grad_norm", clip_grad_norm, 0.0, True)
         self.seed = check_seed("seed", seed)
@@ -312,20 +313,6 @@ def _init_distributed(device: torch.device):
 
 def _backend(device: torch.device) -> str:
     return "nccl" if device.type == "cuda" else "gloo"
-
-
-def _device(value) -> torch.device:
-    """``device`` as a torch.device that this machine has."""
-    if not isinstance(value, (str, torch.device)):
-        raise TypeError(f"device must be a str such as 'cpu' or 'cuda', or a torch.device, got {type(value).__name__}")
-    try:
-        device = torch.device(value)
-    except RuntimeError as error:
-        raise ValueError(f"device must name a device such as 'cpu', 'cuda' or 'cuda:1', got {value!r}") from error
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {value!r}: CUDA is not available on this machine (torch.cuda.is_available() "
-                         f"is False); use 'cpu'")
-    return device
 
 
 def _callbacks(values) -> List[Callback]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from ._validate import check_device
+
 
 def _number(text: str, kind, what: str):
     try:
@@ -38,6 +40,15 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {value:g}")
     return value
+
+
+def device(text: str) -> str:
+    """A device this machine has: cpu, cuda, cuda:K."""
+    try:
+        check_device("device", text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("device ")) from None
+    return text
 
 
 def probability(text: str) -> float:
