@@ -299,3 +299,13 @@ save_atomic({{"model": {{}}}}, {str(path)!r})
     t.fit(regression(64), epochs=2, resume=path)
     t.save_checkpoint(path)
     assert sorted(os.listdir(tmp_path)) == ["ckpt.pt"]
+
+
+def test_refusals_name_the_data_also_with_metrics():
+    """The pass's label survives the metrics loop: the second batch's refusal still names train."""
+    x = torch.randn(4, 8, 1)
+    batches = [(x, torch.zeros(4, 1)), (x, x, x)]
+    with pytest.raises(ValueError, match=r"batch 2 of train must be a pair"):
+        trainer(metrics=["mae", "mse"]).fit(batches)
+    with pytest.raises(ValueError, match=r"valid ran out after 1 batches, but validation_steps=2"):
+        trainer(metrics=["mae"]).fit(batches[:1], iter(batches[:1]), validation_steps=2)

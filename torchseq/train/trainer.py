@@ -134,7 +134,8 @@ class Trainer:
 
     # ---- one pass -----------------------------------------------------------------------------------
     def _run_epoch(self, data, batch_size: int, shuffle: bool, steps: Optional[int], train: bool,
-                   name: str = "train", steps_name: str = "steps_per_epoch") -> dict:
+                   label: str = "train", steps_name: str = "steps_per_epoch") -> dict:
+        """One pass over ``data``; ``label`` and ``steps_name`` are the argument names its refusals use."""
         batches, total = self._batches(data, batch_size, shuffle, steps)
         self.model.train(train)
         sums = {name: torch.zeros((), dtype=torch.float64, device=self.device) for name in ["loss", *self.metrics]}
@@ -144,7 +145,7 @@ class Trainer:
         read = 0
         with torch.set_grad_enabled(train):
             for b, batch in enumerate(batches):
-                x, y = check_batch(name, batch, b)
+                x, y = check_batch(label, batch, b)
                 x, y = _move(x, self.device), _move(y, self.device)
                 out = check_outputs(self._forward(x, train), y)
                 if out.dtype in (torch.float16, torch.bfloat16):
@@ -162,7 +163,7 @@ class Trainer:
                 if steps is not None and read == steps:
                     break
         bar.close()
-        check_pass(name, read, steps, steps_name, one_shot=isinstance(data, Iterator))
+        check_pass(label, read, steps, steps_name, one_shot=isinstance(data, Iterator))
         if self.world_size > 1:
             for t in [*sums.values(), count]:
                 dist.all_reduce(t)
