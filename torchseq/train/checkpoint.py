@@ -37,6 +37,7 @@ def load_checked(path: Union[str, Path], device: torch.device) -> dict:
         raise FileNotFoundError(f"checkpoint {path} does not exist" + (" (it is a folder)" if path.is_dir() else ""))
     if path.stat().st_size == 0:
         raise ValueError(f"{path} is not a torchseq checkpoint: the file is empty")
+    _check_crc(path)
     try:
         state = torch.load(path, map_location=device, weights_only=False)
     except (EOFError, RuntimeError, OSError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError,
@@ -49,6 +50,22 @@ def load_checked(path: Union[str, Path], device: torch.device) -> dict:
         raise ValueError(f"{path} is not a torchseq checkpoint: it lacks {', '.join(missing)} (it holds {held}); "
                          f"a bare state_dict loads with model.load_state_dict(torch.load(path))")
     return state
+
+
+def _check_crc(path: Path) -> None:
+    """torch.save writes a zip archive whose members carry CRC-32 checksums, which torch.load does not verify:
+    a flipped bit in a tensor would load as a silently different weight. Verify every member first."""
+    if not zipfile.is_zipfile(path):
+        return                                                                      # torch.load says what it is
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, NotImplementedError, UnicodeDecodeError, RuntimeError, ValueError, EOFError,
+            OSError) as error:
+        raise ValueError(f"{path} is not a torchseq checkpoint: the file is damaged ({type(error).__name__}: "
+                         f"{error})") from error
+    if bad is not None:
+        raise ValueError(f"{path} is damaged: its member {bad} fails its CRC-32 checksum")
 
 
 def check_finite_weights(model: nn.Module, when: str) -> None:
