@@ -11,7 +11,9 @@ import pandas as pd
 import torch
 
 import torchseq as ts
+from torch import nn
 from torchseq import data as D
+from torchseq import interop, study
 from torchseq.models import SeriesForecaster, WaveNet
 from torchseq.train import EarlyStopping, ModelCheckpoint, Trainer
 
@@ -81,6 +83,18 @@ CASES = {
     "Trainer.predict": (lambda x, batch_size: _trainer().predict(x, batch_size), {"x": _x(4, 5, 1), "batch_size": 2}),
     "EarlyStopping": (EarlyStopping, {"monitor": "val_loss", "patience": 2, "min_delta": 0.0, "mode": "min"}),
     "ModelCheckpoint": (ModelCheckpoint, {"path": "c-{epoch}.pt", "monitor": "val_loss", "save_best_only": False}),
+    "gradient_norms": (study.gradient_norms, {"layer": ts.GRU(3, 4), "x": _x(2, 5, 3)}),
+    "spectral_radius": (study.spectral_radius, {"cell": ts.LSTMCell(3, 4)}),
+    "unroll": (study.unroll, {"layer": ts.SimpleRNN(3, 4), "x": _x(1, 4, 3)}),
+    "masks_over_time": (study.masks_over_time, {"layer": ts.LSTM(3, 4, recurrent_dropout=0.3), "x": _x(2, 5, 3),
+                                                "which": "recurrent", "gate": 1, "sample": 1}),
+    "receptive_field_map": (study.receptive_field_map, {"layers": [ts.Conv1D(1, 2, 2, padding="causal")],
+                                                        "length": 8, "in_channels": 1, "position": -1}),
+    "from_torch": (interop.from_torch, {"module": nn.LSTM(3, 4, batch_first=True)}),
+    "to_torch": (interop.to_torch, {"module": ts.GRU(3, 4, reset_after=True)}),
+    "state_from_torch": (lambda hx: interop.state_from_torch(ts.LSTM(3, 4), hx), {"hx": (_x(1, 2, 4), _x(1, 2, 4))}),
+    "load_keras_weights": (interop.load_keras_weights, {"module": ts.SimpleRNN(3, 4),
+                                                        "weights": [np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4)]}),
     "generate_time_series": (D.generate_time_series, {"batch_size": 2, "n_steps": 5, "seed": 0, "noise": 0.1}),
     "load_synthetic": (D.load_synthetic, {"n_steps": 5, "ahead": 1, "n_series": 4, "seed": 0, "split": (2, 1, 1)}),
     "WindowDataset": (D.WindowDataset, {"data": _series(), "lookback": 6, "delay": 2, "min_index": 0,

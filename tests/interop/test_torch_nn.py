@@ -87,13 +87,13 @@ def test_to_torch_refuses_with_reason(module, message):
 
 
 def test_bad_from_torch():
-    with pytest.raises(TypeError, match="from_torch takes one of nn.RNN, .*; got Linear"):
+    with pytest.raises(TypeError, match=r"module must be one of nn.RNN, .* \(from_torch's inputs\); got Linear"):
         from_torch(nn.Linear(3, 4))
     with pytest.raises(ValueError, match=r"LSTM\(bias=False\) has no torchseq counterpart"):
         from_torch(nn.LSTM(3, 4, bias=False))
     with pytest.raises(ValueError, match=r"proj_size=2"):
         from_torch(nn.LSTM(3, 4, proj_size=2))
-    with pytest.raises(TypeError, match="to_torch takes a torchseq cell, recurrent layer, Conv1D or pool; got Linear"):
+    with pytest.raises(TypeError, match=r"module must be a torchseq cell, recurrent layer, Conv1D or pool \(to_torch's inputs\); got Linear"):
         to_torch(nn.Linear(3, 4))
 
 
@@ -106,7 +106,7 @@ def test_state_conversion_round_trip(gen):
     assert torch.equal(state[1][0][1], c[2])                          # layer 1, forward, c
     h2, c2 = state_to_torch(ours, state)
     assert torch.equal(h2, h) and torch.equal(c2, c)
-    with pytest.raises(ValueError, match=r"h must be a tensor \(layers\*directions, N, H\) with 4 slices, got \(2, 2, 4\)"):
+    with pytest.raises(ValueError, match=r"hx must be a tensor \(layers\*directions, N, H\) with 4 slices, got \(2, 2, 4\)"):
         state_from_torch(ours, (h[:2], c))
 
 

@@ -37,6 +37,8 @@ def load_keras_weights(module: nn.Module, weights: Sequence) -> nn.Module:
     and output peephole vectors (tf.keras.experimental.PeepholeLSTMCell's order); GRU the same three,
     with a (2, 3H) bias when ``reset_after=True``.
     """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torchseq cell or layer, or a model of them, got {type(module).__name__}")
     cells = _weighted_in_keras_order(module)
     specs = [_spec(cell) for cell in cells]
     expected = sum(len(s) for s in specs)

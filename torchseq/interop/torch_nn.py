@@ -47,7 +47,7 @@ def from_torch(module: nn.Module):
         return _layers_from(module)
     if isinstance(module, CONV_TYPES):
         return conv_from_torch(module)
-    raise TypeError(f"from_torch takes one of {TORCH_TYPES}; got {type(module).__name__}")
+    raise TypeError(f"module must be one of {TORCH_TYPES} (from_torch's inputs); got {type(module).__name__}")
 
 
 def _check_bias(module: nn.Module) -> None:
@@ -189,7 +189,8 @@ def to_torch(module: nn.Module) -> nn.Module:
     if isinstance(module, OURS):
         return conv_to_torch(module)
     if not isinstance(module, RecurrentLayer):
-        raise TypeError(f"to_torch takes a torchseq cell, recurrent layer, Conv1D or pool; got {type(module).__name__}")
+        raise TypeError(f"module must be a torchseq cell, recurrent layer, Conv1D or pool (to_torch's inputs); "
+                        f"got {type(module).__name__}")
     levels = [_directions(layer) for layer in _stack_of(module)]
     first = levels[0][0].cell
     torch_class = _torch_class_for(first)
@@ -267,7 +268,7 @@ def state_from_torch(module: RecurrentLayer, hx):
     """torch.nn's h_0 (layers*directions, N, H), or (h_0, c_0), -> the state a torchseq layer takes."""
     rnns = _all_directions(module)
     tensors = hx if isinstance(hx, (tuple, list)) else (hx,)
-    for name, t in zip(("h", "c"), tensors):
+    for name, t in zip(("hx", "hx's c_0") if len(tensors) > 1 else ("hx",), tensors):
         if not isinstance(t, torch.Tensor) or t.dim() != 3 or t.shape[0] != len(rnns):
             shown = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
             raise ValueError(f"{name} must be a tensor (layers*directions, N, H) with {len(rnns)} slices, got {shown}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .._validate import check_choice
+from .._validate import check_choice, check_count
 from ..layers.rnn import RNN
 from .traces import trace
 
@@ -15,6 +15,7 @@ def masks_over_time(layer: RNN, x: torch.Tensor, which: str = "recurrent", gate:
     input (``which="input"``, (L, F)) or to h_{t-1} (``which="recurrent"``, (L, H)) for one sample,
     scaled as applied (0 or 1/(1-p)). Row t is the mask at step t. The layer's mode is restored."""
     which = check_choice("which", which, ("input", "recurrent"))
+    gate, sample = check_count("gate", gate), check_count("sample", sample)
     if not isinstance(layer, RNN):
         raise TypeError(f"layer must be one torchseq recurrent layer (RNN, LSTM, GRU, ...), got {type(layer).__name__}")
     was_training = layer.training

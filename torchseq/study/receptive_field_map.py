@@ -11,6 +11,7 @@ averages instead (same windows, same strides, same padding). The count at the in
 from __future__ import annotations
 
 import copy
+import numbers
 from typing import List, Sequence, Union
 
 import torch
@@ -29,15 +30,26 @@ def receptive_field_map(layers: Union[nn.Sequential, Sequence[nn.Module]], lengt
     (Conv1D, pools, activations, an ``nn.Sequential`` such as :class:`~torchseq.models.SimpleWaveNet`).
     The last level is True only at ``position``.
     """
-    modules = list(layers.children()) if isinstance(layers, nn.Sequential) else list(layers)
+    if isinstance(layers, nn.Sequential):
+        modules = list(layers.children())
+    elif isinstance(layers, (list, tuple, nn.ModuleList)):
+        modules = list(layers)
+    else:
+        modules = []
     if not modules or not all(isinstance(m, nn.Module) for m in modules):
         raise TypeError(f"layers must be an nn.Sequential or a non-empty sequence of modules, got {type(layers).__name__}")
     length, in_channels = check_size("length", length), check_size("in_channels", in_channels)
     probe = nn.Sequential(*(_positive_copy(m) for m in modules))
     x = torch.rand(1, length, in_channels, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) + 0.5
     levels = [x.requires_grad_()]
+    if isinstance(position, bool) or not isinstance(position, numbers.Integral):
+        raise TypeError(f"position must be an int step of the last layer's output, got {type(position).__name__} "
+                        f"{position!r}")
     for module in probe:
-        levels.append(module(levels[-1]))                                               # (1, L_k, C_k) each
+        try:
+            levels.append(module(levels[-1]))                                           # (1, L_k, C_k) each
+        except ValueError as error:
+            raise ValueError(f"the layers cannot run on (1, length, in_channels) = {tuple(x.shape)}: {error}") from None
     out = levels[-1]
     if not -out.shape[1] <= position < out.shape[1]:
         raise ValueError(f"position must index the last layer's {out.shape[1]} steps, got {position}")
