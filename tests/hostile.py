@@ -44,6 +44,20 @@ def _fit(**kw):
     return _trainer().fit(**{"train": data, "epochs": 1, "batch_size": 8, **kw})
 
 
+def _drawn(plot):
+    """A study plot that closes its figure (so hundreds of calls hold no memory)."""
+    def draw(**kw):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        plt.close(plot(**kw))
+    return draw
+
+
+_X = _x(2, 5, 3)
+_TRACE = ts.trace(ts.LSTM(3, 4), _X)[1]
+
+
 # name -> (callable, valid keyword arguments). Every keyword is swapped in turn.
 CASES = {
     "LSTM": (ts.LSTM, {"input_size": 3, "hidden_size": 4}),
@@ -95,6 +109,13 @@ CASES = {
     "state_from_torch": (lambda hx: interop.state_from_torch(ts.LSTM(3, 4), hx), {"hx": (_x(1, 2, 4), _x(1, 2, 4))}),
     "load_keras_weights": (interop.load_keras_weights, {"module": ts.SimpleRNN(3, 4),
                                                         "weights": [np.zeros((3, 4)), np.zeros((4, 4)), np.zeros(4)]}),
+    "plot_trace": (_drawn(study.plot_trace), {"internals": _TRACE, "entries": ["i", "f"], "sample": 1}),
+    "plot_gradient_norms": (_drawn(study.plot_gradient_norms),
+                            {"norms": {"lstm": study.gradient_norms(ts.LSTM(3, 4), _X)}, "log": True}),
+    "plot_masks": (_drawn(study.plot_masks),
+                   {"masks": {"lstm": study.masks_over_time(ts.LSTM(3, 4, recurrent_dropout=0.3), _X)}}),
+    "plot_receptive_field": (_drawn(study.plot_receptive_field), {
+        "levels": study.receptive_field_map([ts.Conv1D(1, 2, 2, padding="causal")], 8, 1), "names": ["in", "out"]}),
     "generate_time_series": (D.generate_time_series, {"batch_size": 2, "n_steps": 5, "seed": 0, "noise": 0.1}),
     "load_synthetic": (D.load_synthetic, {"n_steps": 5, "ahead": 1, "n_series": 4, "seed": 0, "split": (2, 1, 1)}),
     "WindowDataset": (D.WindowDataset, {"data": _series(), "lookback": 6, "delay": 2, "min_index": 0,
