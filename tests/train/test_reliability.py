@@ -343,3 +343,21 @@ def test_a_damaged_checkpoint_is_refused_or_loads_unchanged(tmp_path_factory, sa
     assert not cut or index == len(data)
     for name, value in fresh.unwrapped.state_dict().items():
         assert torch.equal(value, weights[name]), name
+
+
+@pytest.mark.parametrize("field,offset,value,message", [
+    ("external attributes: the folder flag", 38, 0x10, "is marked as a folder"),
+    ("compression method: deflate", 10, 8, "the file is damaged"),
+])
+def test_zip_fields_outside_the_checksums_are_checked(tmp_path, saved_checkpoint, field, offset, value, message):
+    """Found by flipping every bit of a checkpoint's zip headers: torch.load reads a tensor member flagged as a
+    folder as empty (silently different weights), and a member claimed to be deflated breaks zlib."""
+    data, _ = saved_checkpoint
+    central = data.index(b"PK\x01\x02")                                             # the central directory
+    record = data.index(b"PK\x01\x02", data.index(b"archive/data/0", central) - 46)  # tensor 0's record there
+    damaged = bytearray(data)
+    damaged[record + offset] |= value
+    path = tmp_path / "c.pt"
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(ValueError, match=f"{path}.*{message}"):
+        trainer().load_checkpoint(path)

@@ -23,13 +23,15 @@ def check_archive(path: Path) -> None:
     """A zip holding the CSV whose members pass their CRC-32 checksums (no published SHA-256 exists)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            if CSV not in archive.namelist():
-                raise ValueError(f"{path.name} does not contain {CSV}")
+            names = archive.namelist()
             bad = archive.testzip()                                                  # CRC-32 of every member
-            if bad is not None:
-                raise ValueError(f"{path.name}: member {bad} fails its CRC-32 checksum")
-    except zipfile.BadZipFile as error:
-        raise ValueError(f"{path.name} is not a valid zip archive ({error})") from error
+    except Exception as error:                                                      # noqa: BLE001 -- any fault
+        # reading the archive (bad headers, an unknown compression, a broken deflate stream) means damage
+        raise ValueError(f"{path.name} is not a valid zip archive ({type(error).__name__}: {error})") from error
+    if CSV not in names:
+        raise ValueError(f"{path.name} does not contain {CSV}")
+    if bad is not None:
+        raise ValueError(f"{path.name}: member {bad} fails its CRC-32 checksum")
 
 
 def _fetch_first(urls: Sequence[str], path: Path, sha256: Optional[str]) -> None:

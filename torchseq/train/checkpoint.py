@@ -52,20 +52,27 @@ def load_checked(path: Union[str, Path], device: torch.device) -> dict:
     return state
 
 
+_DOS_FOLDER = 0x10                                                                  # a zip member's folder attribute
+
+
 def _check_crc(path: Path) -> None:
     """torch.save writes a zip archive whose members carry CRC-32 checksums, which torch.load does not verify:
-    a flipped bit in a tensor would load as a silently different weight. Verify every member first."""
-    if not zipfile.is_zipfile(path):
-        return                                                                      # torch.load says what it is
+    a flipped bit in a tensor would load as a silently different weight. Verify every member first, and that
+    none is marked as a folder (the one flag outside the checksums that changes what torch.load reads)."""
     try:
+        if not zipfile.is_zipfile(path):
+            return                                                                  # torch.load says what it is
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()
-    except (zipfile.BadZipFile, NotImplementedError, UnicodeDecodeError, RuntimeError, ValueError, EOFError,
-            OSError) as error:
+            folders = [i.filename for i in archive.infolist() if i.is_dir() or i.external_attr & _DOS_FOLDER]
+    except Exception as error:                                                      # noqa: BLE001 -- any fault
+        # reading the archive (bad headers, an unknown compression, a broken deflate stream) means damage
         raise ValueError(f"{path} is not a torchseq checkpoint: the file is damaged ({type(error).__name__}: "
                          f"{error})") from error
     if bad is not None:
         raise ValueError(f"{path} is damaged: its member {bad} fails its CRC-32 checksum")
+    if folders:                                                                     # torch.load would read it as empty
+        raise ValueError(f"{path} is damaged: its member {folders[0]} is marked as a folder")
 
 
 def check_finite_weights(model: nn.Module, when: str) -> None:
