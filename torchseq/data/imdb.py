@@ -62,9 +62,9 @@ def _from_tar(path: Path) -> Dict[str, Reviews]:
     return _collect(found, path, OFFICIAL_COUNT if official else None)
 
 
-def _check_tar(path: Path) -> None:
-    """The download's check: a complete archive holding the reviews (with their official counts)."""
-    _from_tar(path)
+def _official_bytes(path: Path) -> None:
+    """The download's check beyond its SHA-256, which fetch compares already: none (the archive is read,
+    and so checked, once, when it is loaded)."""
 
 
 def _from_folder(root: Path) -> Dict[str, Reviews]:
@@ -115,7 +115,7 @@ def load_imdb(path: Optional[Union[str, Path]] = None, cache: Optional[Union[str
             if not download:
                 raise FileNotFoundError(f"{path} does not exist; pass path= (the .tar.gz or the aclImdb folder) or "
                                         f"download=True")
-            fetch(URL, path, _check_tar, OFFICIAL_SHA256)
+            fetch(URL, path, _official_bytes, OFFICIAL_SHA256)
     path = check_path("path", path)
     if path.is_dir():
         root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
