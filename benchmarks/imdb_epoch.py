@@ -50,7 +50,7 @@ class TorchReader(nn.Module):
 
 def _epoch_seconds(model: nn.Module, data, device: torch.device, graphs: bool, epochs: int) -> list:
     trainer = Trainer(model, optimizer="rmsprop", loss="binary_crossentropy_from_logits", device=device,
-                      progress=False, cuda_graphs=graphs)
+                      verbose=0, cuda_graphs=graphs)
     warm = Subset(data, range(min(len(data), WARMUP_BATCHES * BATCH)))
     trainer.fit(warm, epochs=1, batch_size=BATCH)                                     # a capture lands here
     seconds = []

@@ -36,7 +36,7 @@ def _series(rows=60, cols=3):
 
 
 def _trainer(**kw):
-    return Trainer(SeriesForecaster(ts.LSTM(1, 4)), device="cpu", progress=False, **kw)
+    return Trainer(SeriesForecaster(ts.LSTM(1, 4)), device="cpu", verbose=0, **kw)
 
 
 def _fit(**kw):

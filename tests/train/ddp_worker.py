@@ -17,7 +17,7 @@ def main(out: str) -> None:
     x = torch.randn(96, 6, 2, generator=g, dtype=torch.float64)
     y = x.sum(dim=(1, 2)).unsqueeze(1) * 0.1
     model = ts.models.SeriesForecaster(ts.GRU(2, 5, dtype=torch.float64))
-    trainer = Trainer(model, optimizer="adam", loss="mse", metrics=["mae"], device="cpu", progress=False, seed=3)
+    trainer = Trainer(model, optimizer="adam", loss="mse", metrics=["mae"], device="cpu", verbose=0, seed=3)
     history = trainer.fit(TensorDataset(x[:64], y[:64]), TensorDataset(x[64:], y[64:]), epochs=3, batch_size=16)
     if trainer.rank == 0:
         torch.save({"weights": model.state_dict(), "history": history.to_dict("list"),

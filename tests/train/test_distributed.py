@@ -42,6 +42,6 @@ def test_the_backend_follows_the_trainers_device_not_the_machine(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(trainer_module.dist, "is_initialized", lambda: False)
     monkeypatch.setattr(trainer_module.dist, "init_process_group", lambda backend: chosen.append(backend))
-    Trainer(torch.nn.Linear(2, 1), device="cpu", progress=False)
+    Trainer(torch.nn.Linear(2, 1), device="cpu", verbose=0)
     assert chosen == ["gloo"]
     assert trainer_module._backend(torch.device("cuda", 0)) == "nccl"

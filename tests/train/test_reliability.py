@@ -20,7 +20,7 @@ from torchseq.train import EarlyStopping, ModelCheckpoint, Trainer
 
 
 def trainer(**options):
-    options = {"progress": False, "device": "cpu", **options}
+    options = {"verbose": 0, "device": "cpu", **options}
     return Trainer(options.pop("model", None) or forecaster(), **options)
 
 
@@ -216,7 +216,7 @@ def test_lr_zero_is_honoured():
     ({"clip_grad_norm": -1.0}, ValueError, "clip_grad_norm must be a finite number > 0, got -1.0"),
     ({"clip_grad_norm": math.nan}, ValueError, "clip_grad_norm must be a finite number > 0, got nan"),
     ({"seed": 1.5}, TypeError, "seed must be an int >= 0, got float 1.5"),
-    ({"progress": "yes"}, TypeError, "progress must be True or False"),
+    ({"verbose": "yes"}, ValueError, "verbose must be 'auto', 0, 1 or 2"),
     ({"device": "gpu"}, ValueError, "device must name a device such as 'cpu'"),
     ({"callbacks": [print]}, TypeError, r"callbacks\[0\] must be a torchseq.train.Callback"),
     ({"metrics": {"m": 3}}, TypeError, r"metrics\['m'\] must be a callable"),
@@ -257,7 +257,7 @@ def test_targets_of_the_wrong_shape_and_bad_batches_are_named():
         trainer().fit([(x[:16], torch.zeros(8, 1))])
     with pytest.raises(ValueError, match=r"batch 1 of train must be a pair \(inputs, targets\), got a tuple of 3"):
         trainer().fit([(x, x, x)])
-    with pytest.raises(TypeError, match="train must be a Dataset .* got a tensor; wrap inputs and targets"):
+    with pytest.raises(ValueError, match="train is an array of inputs, so give its targets as the next argument"):
         trainer().fit(x)
     with pytest.raises(ValueError, match=r"classes must lie in \[0, 1\)"):
         trainer(loss="sparse_categorical_crossentropy").fit([(x[:4], torch.tensor([0, 1, 2, 0]))])
@@ -270,7 +270,7 @@ def test_checkpoint_paths_with_braces():
 
 
 def test_predict_refuses_what_is_not_samples():
-    with pytest.raises(TypeError, match="x must be a tensor of samples"):
+    with pytest.raises(TypeError, match="x must be a tensor or a NumPy array of samples"):
         trainer().predict([1, 2, 3])
     with pytest.raises(ValueError, match=r"x must hold at least one sample, got shape \(0, 8, 1\)"):
         trainer().predict(torch.zeros(0, 8, 1))

@@ -26,7 +26,7 @@ def forecaster(**layer_options):
 
 
 def test_fit_learns_and_reports_history():
-    trainer = Trainer(forecaster(), optimizer="adam", lr=0.01, loss="mse", metrics=["mae"], progress=False, device="cpu")
+    trainer = Trainer(forecaster(), optimizer="adam", lr=0.01, loss="mse", metrics=["mae"], verbose=0, device="cpu")
     history = trainer.fit(regression(), regression(64, seed=1), epochs=6, batch_size=32)
     assert list(history.columns) == ["loss", "mae", "val_loss", "val_mae", "lr", "seconds"]
     assert list(history.index) == [1, 2, 3, 4, 5, 6]
@@ -59,7 +59,7 @@ def run(tmp_path, epochs, resume=None, path="ckpt.pt"):
     optimizer = torch.optim.RMSprop(model.parameters(), lr=3e-3)
     schedule = LearningRateScheduler(torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.7))
     stop = EarlyStopping(patience=3, min_delta=1.0)
-    trainer = Trainer(model, optimizer=optimizer, metrics=["mae"], progress=False, device="cpu", seed=5,
+    trainer = Trainer(model, optimizer=optimizer, metrics=["mae"], verbose=0, device="cpu", seed=5,
                       callbacks=[ModelCheckpoint(tmp_path / path), stop, schedule])
     torch.manual_seed(123)
     history = trainer.fit(regression(), regression(64, seed=1), epochs=epochs, batch_size=32, resume=resume)
@@ -90,7 +90,7 @@ def test_non_finite_loss_stops_with_epoch_and_batch_and_keeps_checkpoints(tmp_pa
             out = self.inner(x)
             return out * math.inf if self.calls == 8 + 3 + 5 else out       # 8 train + 3 val batches per epoch
 
-    trainer = Trainer(Poisoned(), progress=False, device="cpu", callbacks=[ModelCheckpoint(tmp_path / "last.pt")])
+    trainer = Trainer(Poisoned(), verbose=0, device="cpu", callbacks=[ModelCheckpoint(tmp_path / "last.pt")])
     with pytest.raises(FloatingPointError, match="the loss is (inf|nan) at epoch 2, batch 5"):
         trainer.fit(regression(), regression(96, seed=1), epochs=3, batch_size=32)
     saved = torch.load(tmp_path / "last.pt", weights_only=False)
@@ -124,7 +124,7 @@ def test_early_stopping_restores_best_weights():
 
 
 def test_save_best_only_and_epoch_names(tmp_path):
-    trainer = Trainer(forecaster(), progress=False, device="cpu",
+    trainer = Trainer(forecaster(), verbose=0, device="cpu",
                       callbacks=[ModelCheckpoint(tmp_path / "best.pt", save_best_only=True),
                                  ModelCheckpoint(tmp_path / "epoch{epoch}.pt")])
     trainer.fit(regression(), regression(64, seed=1), epochs=3, batch_size=32)
@@ -140,7 +140,7 @@ def test_streams_clipping_amp_and_schedules():
     model = ts.models.SeriesForecaster(ts.GRU(2, 4))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     schedule = LearningRateScheduler(torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5), monitor="loss")
-    trainer = Trainer(model, optimizer=optimizer, loss="mae", progress=False, device="cpu", amp="bf16",
+    trainer = Trainer(model, optimizer=optimizer, loss="mae", verbose=0, device="cpu", amp="bf16",
                       clip_grad_norm=1e-8, callbacks=[schedule])
     before = [p.detach().clone() for p in model.parameters()]
     history = trainer.fit(data, epochs=3, steps_per_epoch=5)
@@ -151,16 +151,9 @@ def test_streams_clipping_amp_and_schedules():
         trainer.fit(42, epochs=4)
 
 
-def test_progress_bars_and_plot(tmp_path, monkeypatch):
-    err = io.StringIO()
-    monkeypatch.setattr("sys.stderr", err)
-    trainer = Trainer(forecaster(), progress=True, device="cpu")
+def test_history_plot(tmp_path):
+    trainer = Trainer(forecaster(), verbose=0, device="cpu")
     history = trainer.fit(regression(64), regression(32, seed=1), epochs=2, batch_size=32)
-    assert "training" in err.getvalue() and "epoch 2" in err.getvalue()
-    quiet = io.StringIO()
-    monkeypatch.setattr("sys.stderr", quiet)
-    Trainer(forecaster(), device="cpu").fit(regression(64), epochs=1)          # not a terminal: no bars
-    assert quiet.getvalue() == ""
     drawn = plot_history(history, tmp_path / "h.png")
     if importlib.util.find_spec("matplotlib") is not None:
         assert drawn and (tmp_path / "h.png").stat().st_size > 1000

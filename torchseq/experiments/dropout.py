@@ -65,7 +65,7 @@ def _data(cfg: DropoutExperiment, seed: int):
 
 
 def _train(model: nn.Module, train, valid, cfg: DropoutExperiment, seed: int, device: torch.device) -> Dict[str, list]:
-    trainer = Trainer(model, optimizer="adam", lr=cfg.lr, loss="mse", device=device, progress=False, seed=seed)
+    trainer = Trainer(model, optimizer="adam", lr=cfg.lr, loss="mse", device=device, verbose=0, seed=seed)
     history = trainer.fit(TensorDataset(*train), TensorDataset(*valid), epochs=cfg.epochs, batch_size=cfg.batch_size)
     return {"train_mse": history["loss"].tolist(), "valid_mse": history["val_loss"].tolist()}
 

@@ -18,7 +18,7 @@ def train_model(build: Callable[[], nn.Module], train, valid, *, epochs: int, op
     torch.manual_seed(seed)
     model = build()
     trainer = Trainer(model, optimizer=optimizer, lr=lr, loss=loss, metrics=metrics, device=device,
-                      callbacks=callbacks, progress=False, seed=seed)
+                      callbacks=callbacks, verbose=0, seed=seed)
     start = time.perf_counter()
     history = trainer.fit(train, valid, epochs=epochs, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                           validation_steps=validation_steps)

@@ -63,7 +63,7 @@ def add_parser(commands) -> None:
     p.add_argument("--seed", type=count, default=0)
     p.add_argument("--resume", type=Path, help="a checkpoint to continue from")
     p.add_argument("--quick", action="store_true", help="a small slice of the data and 2 epochs, clearly labelled")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="folder for checkpoint, history, plot")
     p.set_defaults(run=run)
 
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     metrics = ["accuracy"] if args.dataset == "imdb" else ["mae"]
     trainer = Trainer(model, optimizer=args.optimizer, lr=args.lr, loss=args.loss or DEFAULT_LOSS[args.dataset],
                       metrics=metrics, device=args.device, amp=args.amp, clip_grad_norm=args.clip,
-                      callbacks=callbacks, progress=False if args.quiet else None, seed=args.seed)
+                      callbacks=callbacks, verbose=0 if args.quiet else "auto", seed=args.seed)
     epochs = 2 if args.quick else args.epochs
     history = trainer.fit(train, valid, epochs=epochs, batch_size=args.batch_size, steps_per_epoch=steps,
                           validation_steps=val_steps, resume=args.resume)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -14,14 +13,15 @@ import torch
 import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
-from tqdm import tqdm
 
 from .._validate import (check_bool, check_choice, check_count, check_device, check_optional_count, check_real,
                          check_seed)
+from .arrays import as_tensor, fit_data, is_array
 from .callbacks import Callback
 from .checkpoint import FORMAT, check_finite_weights, load_checked, rng_state, save_atomic, set_rng_state
 from .cuda_graphs import ShapeGraphs, refusal as graph_refusal
 from .inputs import check_batch, check_data, check_outputs, check_pass
+from .progress import bar, epoch_line, resolve_verbose, say
 from .registry import LOSSES, METRICS, make_optimizer, resolve
 
 AMP = {None: None, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -42,7 +42,10 @@ class Trainer:
         amp: None, "bf16" or "fp16" autocast (fp16 with a gradient scaler on CUDA).
         clip_grad_norm: clip the global gradient norm to this value (> 0) before each step.
         callbacks: :mod:`torchseq.train.callbacks` objects.
-        progress: tqdm bars for epochs and batches; None shows them only on a terminal.
+        verbose: what the trainer shows while it works, as in Keras: 0 nothing, 1 progress bars (tqdm; a
+            widget in Jupyter with ipywidgets), 2 one line per epoch on stdout (loss, metrics, validation,
+            time, ETA); "auto" (default) is 1 on a terminal or in a notebook with widgets, 2 otherwise (a
+            log file, a notebook without widgets). ``fit``, ``evaluate`` and ``predict`` take their own.
         seed: seed of the per-epoch shuffling (the order is a function of seed and epoch, so a resumed run
             replays it).
         cuda_graphs: "auto" (default) replays the training forward and backward from CUDA graphs, one per batch
@@ -66,14 +69,14 @@ class Trainer:
     def __init__(self, model: nn.Module, optimizer="rmsprop", loss="mse", metrics: Union[Sequence, Dict] = (),
                  lr: Optional[float] = None, device=None, amp: Optional[str] = None,
                  clip_grad_norm: Optional[float] = None, callbacks: Sequence[Callback] = (),
-                 progress: Optional[bool] = None, seed: int = 0, cuda_graphs: Union[str, bool] = "auto"):
+                 verbose: Union[str, int] = "auto", seed: int = 0, cuda_graphs: Union[str, bool] = "auto"):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         self.device = check_device("device", device) if device is not None else _default_device()
         self.lr = None if lr is None else check_real("lr", lr, minimum=0.0)
         self.clip_grad_norm = None if clip_grad_norm is None else check_real("clip_grad_norm", clip_grad_norm, 0.0, True)
         self.seed = check_seed("seed", seed)
-        self.progress = sys.stderr.isatty() if progress is None else check_bool("progress", progress)
+        self.verbose = resolve_verbose(verbose)
         self.callbacks: List[Callback] = _callbacks(callbacks)
         self.amp = AMP[check_choice("amp", amp, tuple(AMP))]
         self.loss_fn = resolve("loss", loss, LOSSES)
@@ -134,14 +137,14 @@ class Trainer:
 
     # ---- one pass -----------------------------------------------------------------------------------
     def _run_epoch(self, data, batch_size: int, shuffle: bool, steps: Optional[int], train: bool,
-                   label: str = "train", steps_name: str = "steps_per_epoch") -> dict:
+                   label: str = "train", steps_name: str = "steps_per_epoch", verbose: int = 0) -> dict:
         """One pass over ``data``; ``label`` and ``steps_name`` are the argument names its refusals use."""
         batches, total = self._batches(data, batch_size, shuffle, steps)
         self.model.train(train)
         sums = {name: torch.zeros((), dtype=torch.float64, device=self.device) for name in ["loss", *self.metrics]}
         count = torch.zeros((), dtype=torch.float64, device=self.device)
-        bar = tqdm(total=total, desc=f"epoch {self.epoch + 1}" if train else "validation", leave=False,
-                   disable=not self.progress or self.rank != 0)
+        shown = bar(total, f"epoch {self.epoch + 1}" if train else "validation", verbose == 1 and self.rank == 0,
+                    leave=False)
         read = 0
         with torch.set_grad_enabled(train):
             for b, batch in enumerate(batches):
@@ -159,10 +162,10 @@ class Trainer:
                     sums[name] += fn(out.detach(), y).double() * n
                 count += n
                 read += 1
-                bar.update()
+                shown.update()
                 if steps is not None and read == steps:
                     break
-        bar.close()
+        shown.close()
         check_pass(label, read, steps, steps_name, one_shot=isinstance(data, Iterator))
         if self.world_size > 1:
             for t in [*sums.values(), count]:
@@ -190,14 +193,27 @@ class Trainer:
     # ---- public -------------------------------------------------------------------------------------
     def fit(self, train, valid=None, epochs: int = 1, batch_size: int = 32, shuffle: bool = True,
             steps_per_epoch: Optional[int] = None, validation_steps: Optional[int] = None,
-            resume: Optional[Union[str, Path]] = None) -> pd.DataFrame:
+            resume: Optional[Union[str, Path]] = None, *, validation_data=None,
+            validation_split: Optional[float] = None, verbose: Optional[Union[str, int]] = None) -> pd.DataFrame:
         """Train until ``epochs`` (counting any resumed ones) or a callback stops it; returns the history: one
-        row per epoch with loss, the metrics, ``val_`` versions of both, lr and seconds."""
+        row per epoch with loss, the metrics, ``val_`` versions of both, lr and seconds.
+
+        Two call forms:
+
+        - ``fit(train, valid, ...)``: Datasets of (input, target) pairs, DataLoaders or lists of batches;
+        - ``fit(x, y, ...)``, Keras' form: tensors or NumPy arrays of inputs (N, ...) and targets (N, ...),
+          with ``validation_data=(x_val, y_val)`` or ``validation_split=0.2`` (the last 20 % of the samples,
+          taken before shuffling, as in Keras). NumPy floats become torch's default dtype.
+
+        ``verbose`` overrides the trainer's for this call (0, 1, 2 or "auto").
+        """
+        train, valid = fit_data(train, valid, validation_data, validation_split)
         epochs = check_count("epochs", epochs, minimum=1)
         batch_size = check_count("batch_size", batch_size, minimum=1)
         shuffle = check_bool("shuffle", shuffle)
         steps_per_epoch = check_optional_count("steps_per_epoch", steps_per_epoch)
         validation_steps = check_optional_count("validation_steps", validation_steps)
+        verbose = self.verbose if verbose is None else resolve_verbose(verbose)
         check_data("train", train, steps_per_epoch, "steps_per_epoch")
         if valid is not None:
             check_data("valid", valid, validation_steps, "validation_steps")
@@ -209,13 +225,15 @@ class Trainer:
         self.stop_training = False
         for cb in self.callbacks:
             cb.on_train_begin(self)
-        bar = tqdm(total=epochs, initial=self.epoch, desc="training", disable=not self.progress or self.rank != 0)
+        shown = bar(epochs, "training", verbose == 1 and self.rank == 0, initial=self.epoch)
+        spent, run = 0.0, 0
         while self.epoch < epochs and not self.stop_training:
             start = time.perf_counter()
-            logs = self._run_epoch(train, batch_size, shuffle, steps_per_epoch, train=True)
+            logs = self._run_epoch(train, batch_size, shuffle, steps_per_epoch, train=True, verbose=verbose)
             check_finite_weights(self.unwrapped, f"after epoch {self.epoch + 1}")
             if valid is not None:
-                val = self._run_epoch(valid, batch_size, False, validation_steps, False, "valid", "validation_steps")
+                val = self._run_epoch(valid, batch_size, False, validation_steps, False, "valid", "validation_steps",
+                                      verbose)
                 if not math.isfinite(val["loss"]):
                     raise FloatingPointError(f"the validation loss is {val['loss']} after epoch {self.epoch + 1}; "
                                              f"training stopped (checkpoints already written are untouched)")
@@ -223,36 +241,48 @@ class Trainer:
             logs["lr"] = self.optimizer.param_groups[0]["lr"]
             logs["seconds"] = time.perf_counter() - start
             self.epoch += 1
+            spent, run = spent + logs["seconds"], run + 1
             self.history = pd.concat([self.history, pd.DataFrame([logs], index=pd.Index([self.epoch], name="epoch"))])
             for cb in self.callbacks:
                 cb.on_epoch_end(self, self.epoch, logs)
             for cb in self.callbacks:
                 cb.on_epoch_finished(self, self.epoch)
-            bar.update()
-            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "val_loss")})
-        bar.close()
+            shown.update()
+            shown.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "val_loss")})
+            if verbose == 2 and self.rank == 0:
+                say(epoch_line(self.epoch, epochs, logs, spent / run))
+        shown.close()
         for cb in self.callbacks:
             cb.on_train_end(self)
         return self.history
 
-    def evaluate(self, data, batch_size: int = 32, steps: Optional[int] = None) -> dict:
-        """Mean loss and metrics over ``data`` with the model in eval mode and no gradients."""
+    def evaluate(self, data, y=None, batch_size: int = 32, steps: Optional[int] = None,
+                 verbose: Optional[Union[str, int]] = None) -> dict:
+        """Mean loss and metrics over ``data`` (a Dataset or batches; or arrays ``evaluate(x, y)``, Keras'
+        form) with the model in eval mode and no gradients."""
+        data = fit_data(data, y, None, None)[0] if y is not None or is_array(data) else data
         batch_size = check_count("batch_size", batch_size, minimum=1)
         steps = check_optional_count("steps", steps)
+        verbose = self.verbose if verbose is None else resolve_verbose(verbose)
         check_data("data", data, steps, "steps")
-        return self._run_epoch(data, batch_size, False, steps, False, "data", "steps")
+        return self._run_epoch(data, batch_size, False, steps, False, "data", "steps", verbose)
 
     @torch.no_grad()
-    def predict(self, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-        """The model's outputs for the samples x (N, ...), in batches of ``batch_size``, on the CPU."""
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a tensor of samples (N, ...), got {type(x).__name__}")
-        if x.dim() == 0 or len(x) == 0:
-            raise ValueError(f"x must hold at least one sample, got shape {tuple(x.shape)}")
+    def predict(self, x, batch_size: int = 256, verbose: Optional[Union[str, int]] = None) -> torch.Tensor:
+        """The model's outputs for the samples x (N, ...) (a tensor or a NumPy array), in batches of
+        ``batch_size``, on the CPU."""
+        x = as_tensor("x", x)
         batch_size = check_count("batch_size", batch_size, minimum=1)
+        verbose = self.verbose if verbose is None else resolve_verbose(verbose)
         self.model.eval()
-        return torch.cat([self._forward(x[i:i + batch_size].to(self.device)).cpu()
-                          for i in range(0, len(x), batch_size)])
+        starts = range(0, len(x), batch_size)
+        shown = bar(len(starts), "predict", verbose == 1 and self.rank == 0, leave=False)
+        outputs = []
+        for i in starts:
+            outputs.append(self._forward(x[i:i + batch_size].to(self.device)).cpu())
+            shown.update()
+        shown.close()
+        return torch.cat(outputs)
 
     # ---- checkpoints --------------------------------------------------------------------------------
     def state(self) -> dict:
