@@ -83,5 +83,5 @@ def test_bad_wrappers():
         ts.Stacked()
     with pytest.raises(TypeError, match="go_backwards must be True or False, got str 'yes'"):
         ts.GRU(3, 4, go_backwards="yes")
-    with pytest.raises(TypeError, match="unexpected keyword argument 'units'"):
-        ts.GRU(3, 4, units=5)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'unit'"):
+        ts.GRU(3, 4, unit=5)

@@ -1,6 +1,5 @@
 """The training loop: it learns, names mean what the lectures mean, resume is exact, failures are loud."""
 import importlib.util
-import io
 import math
 
 import numpy as np

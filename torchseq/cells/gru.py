@@ -9,6 +9,7 @@ from .._validate import check_bool, check_choice
 from . import init as initializers
 from .base import RecurrentCell
 from .masks import Masks
+from .._habits import refuses_other_libraries_options
 
 
 class GRUCell(RecurrentCell):
@@ -64,6 +65,7 @@ class GRUCell(RecurrentCell):
 
     gates = ("r", "z", "n")
 
+    @refuses_other_libraries_options
     def __init__(self, input_size: int, hidden_size: int, reset_after: bool = False, activation: str = "tanh",
                  init: str = "keras", device=None, dtype=None):
         super().__init__(input_size, hidden_size, init, device, dtype)

@@ -11,6 +11,7 @@ from .._validate import check_bool, check_positive_float
 from .base import RecurrentCell
 from .lstm import reset_lstm_parameters
 from .masks import Masks
+from .._habits import refuses_other_libraries_options
 
 
 class LayerNormLSTMCell(RecurrentCell):
@@ -59,6 +60,7 @@ class LayerNormLSTMCell(RecurrentCell):
     gates = ("i", "f", "g", "o")
     state_names = ("h", "c")
 
+    @refuses_other_libraries_options
     def __init__(self, input_size: int, hidden_size: int, unit_forget_bias: bool = True,
                  layer_norm_eps: float = 1e-5, init: str = "keras", device=None, dtype=None):
         super().__init__(input_size, hidden_size, init, device, dtype)

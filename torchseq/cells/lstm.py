@@ -10,6 +10,7 @@ from .._validate import check_bool
 from . import init as initializers
 from .base import RecurrentCell
 from .masks import Masks
+from .._habits import refuses_other_libraries_options
 
 
 def reset_lstm_parameters(cell: RecurrentCell) -> None:
@@ -62,6 +63,7 @@ class LSTMCell(RecurrentCell):
     gates = ("i", "f", "g", "o")
     state_names = ("h", "c")
 
+    @refuses_other_libraries_options
     def __init__(self, input_size: int, hidden_size: int, unit_forget_bias: bool = True,
                  init: str = "keras", device=None, dtype=None):
         super().__init__(input_size, hidden_size, init, device, dtype)

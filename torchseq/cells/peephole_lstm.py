@@ -10,6 +10,7 @@ from . import init as initializers
 from .base import RecurrentCell
 from .lstm import reset_lstm_parameters
 from .masks import Masks
+from .._habits import refuses_other_libraries_options
 
 
 class PeepholeLSTMCell(RecurrentCell):
@@ -43,6 +44,7 @@ class PeepholeLSTMCell(RecurrentCell):
     gates = ("i", "f", "g", "o")
     state_names = ("h", "c")
 
+    @refuses_other_libraries_options
     def __init__(self, input_size: int, hidden_size: int, unit_forget_bias: bool = True,
                  init: str = "keras", device=None, dtype=None):
         super().__init__(input_size, hidden_size, init, device, dtype)

@@ -10,6 +10,7 @@ from .._validate import check_bool, check_choice, check_positive_float
 from . import init as initializers
 from .base import RecurrentCell
 from .masks import Masks
+from .._habits import refuses_other_libraries_options
 
 ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu}
 
@@ -62,6 +63,7 @@ class SimpleRNNCell(RecurrentCell):
 
     gates = ("h",)
 
+    @refuses_other_libraries_options
     def __init__(self, input_size: int, hidden_size: int, activation: str = "tanh",
                  layer_norm: bool = False, layer_norm_eps: float = 1e-3, init: str = "keras",
                  device=None, dtype=None):

@@ -10,26 +10,17 @@ from ..cells.base import RecurrentCell
 from ..cells.masks import Masks
 from ..fast.dispatch import choose, run_kernel
 from .base import RecurrentLayer
+from .._habits import refuses_other_libraries_options
 from .states import select_state
 from .time import reverse_time, step_mask
 from .zoneout import apply_zoneout, draw_zoneout, zoneout_rates
 
-# The runner's own keyword options; the convenience layers pass every other keyword to the cell.
+# The runner's own keyword options, which every convenience layer passes on to RNN.
 RUNNER_OPTIONS = ("return_sequences", "return_state", "go_backwards", "stateful", "dropout", "recurrent_dropout",
                   "weight_dropout", "zoneout", "per_gate_masks", "variational", "generator")
 
-
-class RNN(RecurrentLayer):
-    """Run a cell over a batch of sequences (N, L, F), one step at a time.
-
-    The runner knows nothing about the cell: it hoists the cell's input projection out of the loop
-    (``xp = cell.project_input(x)``, one matrix product for all L steps), then calls
-    ``cell.step(xp_t, state)`` for t = 0 .. L-1. That is the readable path; by default a layer runs the fast
-    kernel of :mod:`torchseq.fast` that computes the same equations, and :func:`torchseq.explain` says which
-    of the two a call will take (patched or subclassed cells always run their own ``step``).
-
-    Args:
-        cell: a :class:`~torchseq.cells.RecurrentCell`.
+# The runner's options as they read in every recurrent layer's Args (after the cell's own).
+RUNNER_ARGS = """
         return_sequences: return every step's output (N, L, H) rather than the last one (N, H).
         return_state: also return the final state (a tensor (N, H), or (h, c) for the LSTM family).
         go_backwards: process each sequence from its last valid step to its first. As in Keras, the
@@ -55,6 +46,20 @@ class RNN(RecurrentLayer):
     with zoneout ``zoneout_h``/``zoneout_c`` (N, L, H), 1 where the previous value was kept.
     """
 
+
+class RNN(RecurrentLayer):
+    __doc__ = """Run a cell over a batch of sequences (N, L, F), one step at a time.
+
+    The runner knows nothing about the cell: it hoists the cell's input projection out of the loop
+    (``xp = cell.project_input(x)``, one matrix product for all L steps), then calls
+    ``cell.step(xp_t, state)`` for t = 0 .. L-1. That is the readable path; by default a layer runs the fast
+    kernel of :mod:`torchseq.fast` that computes the same equations, and :func:`torchseq.explain` says which
+    of the two a call will take (patched or subclassed cells always run their own ``step``).
+
+    Args:
+        cell: a :class:`~torchseq.cells.RecurrentCell`.""" + RUNNER_ARGS
+
+    @refuses_other_libraries_options
     def __init__(self, cell: RecurrentCell, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, weight_dropout: float = 0.0, zoneout=0.0,

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import importlib.util
 import sys
 from typing import Dict, Optional, Union
 
@@ -34,11 +35,7 @@ def _bars_show() -> bool:
     shell = sys.modules.get("IPython")
     if shell is None or shell.get_ipython() is None or "IPKernelApp" not in shell.get_ipython().config:
         return False
-    try:
-        import ipywidgets  # noqa: F401  (only its presence matters)
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("ipywidgets") is not None
 
 
 def bar(total: Optional[int], desc: str, enabled: bool, **options):
