@@ -79,7 +79,7 @@ def test_resume_takes_a_new_lr_and_braces_in_out_are_text(tmp_path):
     assert ",0.5," not in history                                                # nothing left to train at epoch 2
     first = torch.load(out / "checkpoint.pt", weights_only=False)
     assert first["epoch"] == 2 and sorted(p.name for p in out.iterdir()) == [
-        "checkpoint.pt", "history.csv", "history.png", "summary.json"]
+        "checkpoint.pt", "history.csv", "history.png", "run.json", "summary.json"]
 
 
 def test_patience_checkpoint_holds_the_reported_best_epoch(tmp_path, capsys):

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 from ._io import write_atomic
+from ._runs import add_arguments as add_run_arguments, run_folder
 from ._cli_types import count, device, positive_int, probability
 from .reproduce import command as reproduce_command
 from .train import command as train_command
+from .train.progress import say
 
 BENCHMARKS = ("recurrent_vs_torch", "bidirectional_vs_torch", "dropout_overhead", "conv_vs_torch", "wavenet_generation", "windows_vs_generator")
 # The scripts that take --device (all but the data-pipeline one) and --tf32 (those on benchmarks/timing.py's
@@ -18,8 +21,33 @@ TAKES_TF32 = ("recurrent_vs_torch", "bidirectional_vs_torch", "dropout_overhead"
 TAKES_DEVICE = TAKES_TF32 + ("wavenet_generation",)
 
 
+DESCRIPTION = ("torchseq: the sequence models of the standard courses, hand-written in PyTorch and proved equal to "
+               "torch.nn. Each command has its own options: torchseq COMMAND --help.")
+
+
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Help text with each option's default where it has one (and the help does not already say it)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        shown = action.default not in (None, False, argparse.SUPPRESS) and not isinstance(action.default, bool)
+        if shown and "default" not in text and action.option_strings:
+            text += f" (default: {action.default})"
+        return text
+
+
+def _version() -> str:
+    import platform
+
+    import torch
+
+    from . import __version__
+    return f"torchseq {__version__} (torch {torch.__version__}, Python {platform.python_version()})"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="torchseq", description=__doc__)
+    parser = argparse.ArgumentParser(prog="torchseq", description=DESCRIPTION, formatter_class=DefaultsFormatter)
+    parser.add_argument("--version", action="version", version=_version())
     parser.add_argument("--debug", action="store_true",
                         help="show the Python traceback of an error instead of its one-line message")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -35,22 +63,28 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument("--recurrent-dropout", type=probability, help="recurrent dropout rate (default 0.3)")
     experiment.add_argument("--seeds", type=count, nargs="+", help="seeds to repeat the run with (default 0 1 2)")
     experiment.add_argument("--device", type=device, default="cpu", help="cpu or cuda (default cpu)")
-    experiment.add_argument("--out", type=Path, default=Path("results"), help="folder for JSON, markdown, PNG")
+    experiment.add_argument("--quiet", action="store_true", help="only the table: no progress lines")
+    add_run_arguments(experiment, "experiment")
     experiment.set_defaults(run=_experiment)
     train_command.add_parser(commands)
     reproduce_command.add_parser(commands)
     bench = commands.add_parser("bench", help="run the benchmark scripts of the source checkout",
                                 description="Run the benchmark scripts in benchmarks/ (they ship with the source "
-                                            "checkout); their tables go to benchmarks/results/.")
+                                            "checkout); their tables go to a run folder under torchseq-runs/bench/, "
+                                            "or with --save-results to benchmarks/results/.")
     bench.add_argument("names", nargs="*", metavar="NAME", help=f"which to run (default all): {', '.join(BENCHMARKS)}")
     bench.add_argument("--quick", action="store_true", help="small shapes: under a minute each on a CPU")
-    bench.add_argument("--out", type=Path, help="folder for the results (default benchmarks/results)")
+    add_run_arguments(bench, "bench")
+    bench.add_argument("--save-results", action="store_true",
+                       help="write the maintained tables in benchmarks/results/ instead of a run folder")
     bench.add_argument("--device", type=device, help="cpu, cuda or cuda:K (default: cuda when available); given to "
                                         + ", ".join(TAKES_DEVICE))
     bench.add_argument("--tf32", choices=["default", "off", "on"],
                        help="TF32 on CUDA: PyTorch's defaults (cuDNN on, matrix products off), both off, or both "
                             "on; given to " + ", ".join(TAKES_TF32))
     bench.set_defaults(run=_bench)
+    for command in commands.choices.values():
+        command.formatter_class = DefaultsFormatter
     return parser
 
 
@@ -66,43 +100,60 @@ def _experiment(args: argparse.Namespace) -> int:
     cfg = with_options(DropoutExperiment.quick() if args.quick else DropoutExperiment(), epochs=args.epochs,
                        layer=args.layer, dropout=args.dropout, recurrent_dropout=args.recurrent_dropout,
                        seeds=tuple(args.seeds) if args.seeds else None)
-    result = run_dropout_experiment(cfg, device=args.device)
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = "dropout_experiment" + ("_quick" if args.quick else "")
+    out = run_folder("experiment", stem, args.run_name, args.out, args.overwrite)
+    if not args.quiet:
+        say(f"experiment dropout{' (QUICK smoke run)' if args.quick else ''}: {len(cfg.seeds) * 3} runs; results "
+            f"go to {out}{os.sep}")
+    result = run_dropout_experiment(cfg, device=args.device, verbose=0, log=None if args.quiet else say)
     table = ("QUICK (test-sized) run\n\n" if args.quick else "") + markdown(result)
-    write_atomic(args.out / f"{stem}.json", json.dumps(result, indent=1))
-    write_atomic(args.out / f"{stem}.md", table)
-    drawn = plot(result, args.out / f"{stem}.png")
+    write_atomic(out / f"{stem}.json", json.dumps(result, indent=1))
+    write_atomic(out / f"{stem}.md", table)
+    drawn = plot(result, out / f"{stem}.png", quick=args.quick)
     print(table)
-    print(f"wrote {args.out / stem}.json, .md" + (", .png" if drawn else " (no PNG: matplotlib is not installed)"))
+    print(f"wrote {out / stem}.json, .md" + (", .png" if drawn else " (no PNG: matplotlib is not installed)")
+          + f"; results in {out}{os.sep}")
     return 0
 
 
 def _bench(args: argparse.Namespace) -> int:
-    import os
     import subprocess
 
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
-        print(f"torchseq bench: error: unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})",
-              file=sys.stderr)
-        return 2
+        raise ValueError(f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(BENCHMARKS)})")
     folder = Path(__file__).resolve().parents[1] / "benchmarks"
     if not folder.is_dir():
-        print(f"torchseq bench: the benchmark scripts ship with the source checkout; {folder} is missing", file=sys.stderr)
-        return 2
+        raise FileNotFoundError(f"the benchmark scripts ship with the source checkout; {folder} is missing")
+    if args.save_results and (args.out is not None or args.run_name is not None or args.quick):
+        raise ValueError("--save-results writes the maintained tables in benchmarks/results/: it takes neither "
+                         "--out, --name nor --quick")
+    out = folder / "results" if args.save_results else run_folder("bench", "quick" if args.quick else "full",
+                                                                 args.run_name, args.out, args.overwrite)
     # The scripts import the torchseq that launched them, installed or not.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(folder.parent), os.environ.get("PYTHONPATH")])))
-    for name in args.names or BENCHMARKS:
+    names = args.names or BENCHMARKS
+    say(f"bench: {len(names)} script{'s' * (len(names) > 1)}{' (quick shapes)' if args.quick else ''}; results go "
+        f"to {out}{os.sep}")
+    for k, name in enumerate(names, 1):
         command = ([sys.executable, str(folder / f"{name}.py")] + (["--quick"] if args.quick else [])
-                   + (["--out", str(args.out.resolve())] if args.out else [])
+                   + ["--out", str(out.resolve())]
                    + (["--device", args.device] if args.device and name in TAKES_DEVICE else [])
                    + (["--tf32", args.tf32] if args.tf32 and name in TAKES_TF32 else []))
-        print(f"$ {' '.join(command)}", flush=True)
+        say(f"[{k}/{len(names)}] {name}: $ {' '.join(command)}")
+        before = _files(out)
         done = subprocess.run(command, cwd=folder.parent, env=env)
         if done.returncode:
             return done.returncode
+        written = sorted(path for path, stamp in _files(out).items() if before.get(path) != stamp)
+        say(f"[{k}/{len(names)}] {name}: wrote " + (", ".join(str(out / w) for w in written) or "nothing"))
+    say(f"results in {out}{os.sep}")
     return 0
+
+
+def _files(folder: Path) -> dict:
+    """{relative path: (size, mtime)} of every file under ``folder``."""
+    return {str(f.relative_to(folder)): (f.stat().st_size, f.stat().st_mtime_ns) for f in folder.rglob("*") if f.is_file()}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

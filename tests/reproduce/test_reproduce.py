@@ -116,34 +116,38 @@ def test_result_rows_and_files(tmp_path):
 
 
 def test_command_line(tmp_path, monkeypatch, capsys):
+    runs = iter(range(100))
+
+    def fresh():
+        return str(tmp_path / f"run{next(runs)}")
     assert main(["reproduce", "geron15", "--quick", "--only", "naive", "linear", "--epochs", "1",
-                 "--out", str(tmp_path)]) == 0
+                 "--out", fresh()]) == 0
     out = capsys.readouterr().out
     assert "QUICK (smoke) run" in out and "epochs overridden: 1" in out and "| naive: last value |" in out
-    assert json.loads((tmp_path / "geron15_quick.json").read_text())["settings"]["epochs"] == 1
+    assert json.loads((tmp_path / "run0" / "geron15_quick.json").read_text())["settings"]["epochs"] == 1
     monkeypatch.setattr(reproduce_command, "CHECKOUT_ARCHIVE", tmp_path / "absent.tar.gz")
     monkeypatch.delenv("TORCHSEQ_IMDB", raising=False)
     monkeypatch.setenv("TORCHSEQ_CACHE", str(tmp_path / "cache"))
-    assert main(["reproduce", "chollet-imdb", "--quick", "--only", "conv1d", "--out", str(tmp_path)]) == 0
+    assert main(["reproduce", "chollet-imdb", "--quick", "--only", "conv1d", "--out", fresh()]) == 0
     assert "generated stand-in" in capsys.readouterr().out
-    assert main(["reproduce", "chollet-imdb", "--out", str(tmp_path)]) == 2
+    assert main(["reproduce", "chollet-imdb", "--out", fresh()]) == 2
     assert "needs the aclImdb archive: pass --data" in capsys.readouterr().err
-    assert main(["reproduce", "stocks", "--out", str(tmp_path)]) == 2
-    assert main(["reproduce", "chollet-jena", "--quick", "--only", "naive", "--out", str(tmp_path)]) == 0
-    assert main(["reproduce", "geron15", "--only", "nope", "--out", str(tmp_path)]) == 2
+    assert main(["reproduce", "stocks", "--out", fresh()]) == 2
+    assert main(["reproduce", "chollet-jena", "--quick", "--only", "naive", "--out", fresh()]) == 0
+    assert main(["reproduce", "geron15", "--only", "nope", "--out", fresh()]) == 2
     assert "unknown geron15 model(s) nope" in capsys.readouterr().err
     prices = tmp_path / "p.csv"
     D.price_sample(120).to_csv(prices, index=False)
-    assert main(["reproduce", "stocks", "--data", str(prices), "--epochs", "1", "--out", str(tmp_path)]) == 0
-    assert pd.read_json(tmp_path / "stocks.json", typ="series")["settings"]["epochs"] == 1
+    assert main(["reproduce", "stocks", "--data", str(prices), "--epochs", "1", "--out", fresh()]) == 0
+    assert pd.read_json(tmp_path / "run6" / "stocks.json", typ="series")["settings"]["epochs"] == 1
     capsys.readouterr()
     assert main(["reproduce", "stocks", "--data", str(prices), "--start", "2013-02-12", "--end", "2013-07-24",
-                 "--epochs", "1", "--only", "conv1d", "--out", str(tmp_path)]) == 0
+                 "--epochs", "1", "--only", "conv1d", "--out", fresh()]) == 0
     assert "2013-02-12 to 2013-07-24, 117 days" in capsys.readouterr().out
-    assert "2013-02-12 to 2013-07-24, 117 days" in json.loads((tmp_path / "stocks.json").read_text())["note"]
-    assert main(["reproduce", "geron15", "--ticker", "AAL", "--out", str(tmp_path)]) == 2
+    assert "2013-02-12 to 2013-07-24, 117 days" in json.loads((tmp_path / "run7" / "stocks.json").read_text())["note"]
+    assert main(["reproduce", "geron15", "--ticker", "AAL", "--out", fresh()]) == 2
     assert "--ticker only apply to stocks, not geron15" in capsys.readouterr().err
-    assert main(["reproduce", "stocks", "--quick", "--start", "2013-03-01", "--out", str(tmp_path)]) == 2
+    assert main(["reproduce", "stocks", "--quick", "--start", "2013-03-01", "--out", fresh()]) == 2
     assert "pass --data too" in capsys.readouterr().err
 
 

@@ -15,7 +15,7 @@ from tests.data.test_loaders import jena_zip, write_reviews
 
 def run_train(tmp_path, *flags):
     out = tmp_path / "run"
-    assert main(["train", "--quick", "--quiet", "--out", str(out), *flags]) == 0
+    assert main(["train", "--quick", "--quiet", "--overwrite", "--out", str(out), *flags]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert (out / "checkpoint.pt").exists() and (out / "history.csv").exists()
     return summary, torch.load(out / "checkpoint.pt", weights_only=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import asdict, dataclass, replace
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple, Union
 
 import torch
 from torch import nn
@@ -64,16 +64,19 @@ def _data(cfg: DropoutExperiment, seed: int):
     return (x[:n], y[:n]), (x[n:], y[n:])
 
 
-def _train(model: nn.Module, train, valid, cfg: DropoutExperiment, seed: int, device: torch.device) -> Dict[str, list]:
-    trainer = Trainer(model, optimizer="adam", lr=cfg.lr, loss="mse", device=device, verbose=0, seed=seed)
+def _train(model: nn.Module, train, valid, cfg: DropoutExperiment, seed: int, device: torch.device,
+           verbose: Union[str, int]) -> Dict[str, list]:
+    trainer = Trainer(model, optimizer="adam", lr=cfg.lr, loss="mse", device=device, verbose=verbose, seed=seed)
     history = trainer.fit(TensorDataset(*train), TensorDataset(*valid), epochs=cfg.epochs, batch_size=cfg.batch_size)
     return {"train_mse": history["loss"].tolist(), "valid_mse": history["val_loss"].tolist()}
 
 
-def run_dropout_experiment(cfg: Optional[DropoutExperiment] = None, device: str = "cpu") -> dict:
+def run_dropout_experiment(cfg: Optional[DropoutExperiment] = None, device: str = "cpu",
+                           verbose: Union[str, int] = 0, log: Optional[Callable[[str], None]] = None) -> dict:
     """Train the three variants for every seed. Returns the settings, per-seed curves, and per variant
     the mean and standard deviation over seeds of the best validation MSE; the naive forecast's
-    validation MSE (last noisy value) is a yardstick."""
+    validation MSE (last noisy value) is a yardstick. ``verbose``: the Trainer's level for every run;
+    ``log``: called with a line ``[k/n] ...`` after each run."""
     cfg = cfg or DropoutExperiment()
     if cfg.layer not in LAYERS:
         raise ValueError(f"layer must be one of {', '.join(LAYERS)}; got {cfg.layer!r}")
@@ -81,6 +84,7 @@ def run_dropout_experiment(cfg: Optional[DropoutExperiment] = None, device: str 
     result = {"config": asdict(cfg), "device": str(device), "torch": torch.__version__,
               "naive_forecast_valid_mse": [], "variants": {name: {"runs": []} for name in VARIANTS}}
     rates = {"dropout": cfg.dropout, "recurrent_dropout": cfg.recurrent_dropout}
+    total, done = len(cfg.seeds) * len(VARIANTS), 0
     for seed in cfg.seeds:
         train, valid = _data(cfg, seed)
         result["naive_forecast_valid_mse"].append(nn.functional.mse_loss(valid[0][:, -1], valid[1]).item())
@@ -89,8 +93,13 @@ def run_dropout_experiment(cfg: Optional[DropoutExperiment] = None, device: str 
             drop = {} if name == "no dropout" else rates
             model = SeriesForecaster(LAYERS[cfg.layer](1, cfg.hidden, generator=seed, **drop, **options)).to(device)
             start = time.perf_counter()
-            curves = _train(model, train, valid, cfg, seed, device)
-            result["variants"][name]["runs"].append({"seed": seed, **curves, "seconds": time.perf_counter() - start})
+            curves = _train(model, train, valid, cfg, seed, device, verbose)
+            seconds = time.perf_counter() - start
+            result["variants"][name]["runs"].append({"seed": seed, **curves, "seconds": seconds})
+            done += 1
+            if log is not None:
+                log(f"[{done}/{total}] seed {seed}, {name}: best validation MSE {min(curves['valid_mse']):.5f} "
+                    f"in {seconds:.1f} s")
     for v in result["variants"].values():
         best = [min(run["valid_mse"]) for run in v["runs"]]
         v["best_valid_mse_mean"] = statistics.fmean(best)
@@ -121,31 +130,34 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(result: dict, path) -> bool:
-    """Training and validation curves side by side (mean over seeds, band = min..max) as a PNG;
-    False (nothing written) where matplotlib is missing."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot(result: dict, path, quick: bool = False) -> bool:
+    """Training and validation curves side by side (mean over seeds, band = min..max) as a PNG, each variant
+    in its own colour, dash and marker (curves that coincide stay visible), the naive forecast as a labelled
+    yardstick; ``quick`` stamps it as a smoke run. False (nothing written) where matplotlib is missing."""
+    from .. import plotting
+    if not plotting.available():
         return False
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for name, v in result["variants"].items():
-        for ax, key in zip(axes, ("train_mse", "valid_mse")):
+    cfg = result["config"]
+    fig, axes = plotting.new_figure(1, 2, panel=(5.2, 3.8), sharey=True)
+    for k, (name, v) in enumerate(result["variants"].items()):
+        for ax, key in zip(axes[0], ("train_mse", "valid_mse")):
             runs = torch.tensor([run[key] for run in v["runs"]])                     # (seeds, epochs)
             epochs = range(1, runs.shape[1] + 1)
-            line, = ax.plot(epochs, runs.mean(0), label=name)
-            ax.fill_between(epochs, runs.min(0).values, runs.max(0).values, color=line.get_color(), alpha=0.15)
+            ax.plot(epochs, runs.mean(0), label=name, **plotting.line_style(k))
+            ax.fill_between(epochs, runs.min(0).values, runs.max(0).values, color=plotting.COLORS[k], alpha=0.15)
     titles = ("training MSE (noisy inputs, dropout on)", "validation MSE (clean target, dropout off)")
-    for ax, title in zip(axes, titles):
-        ax.set_title(title)
+    for ax, title in zip(axes[0], titles):
+        ax.set_title(title, fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_yscale("log")
+        plotting.integer_ticks(ax)
         ax.grid(alpha=0.3)
-    axes[1].axhline(statistics.fmean(result["naive_forecast_valid_mse"]), color="grey", ls=":", label="naive forecast")
-    axes[1].legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    axes[0, 0].set_ylabel("MSE")
+    plotting.baseline(axes[0, 1], statistics.fmean(result["naive_forecast_valid_mse"]), "naive forecast (last value)")
+    plotting.legend_outside(axes[0, 1])
+    fig.suptitle(f"{cfg['layer']}({cfg['hidden']}) on the noisy series: no dropout vs naive per-step vs variational "
+                 f"(recurrent_dropout {cfg['recurrent_dropout']}, seeds {list(cfg['seeds'])})", fontsize=10)
+    if quick:
+        plotting.mark_quick(fig)
+    plotting.save(fig, path)
     return True

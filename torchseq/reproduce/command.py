@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from .._cli_types import count, device, positive_int
+from .._runs import add_arguments as add_run_arguments, run_folder
+from ..train.progress import say
 from . import NAMES
 
 CHECKOUT_ARCHIVE = Path(__file__).resolve().parents[3] / "shared" / "data" / "aclImdb_v1.tar.gz"
@@ -21,11 +23,13 @@ def add_parser(commands) -> None:
     p = commands.add_parser("reproduce", help="rerun one of the books' result tables",
                             description="Rerun a published result table with torchseq: prints model, torchseq "
                                         "result, published result, ratio, epochs, wall time and device, and writes "
-                                        "NAME.json, NAME.md and NAME.png (learning curves) to --out.")
+                                        "NAME.json, NAME.md and NAME.png (learning curves) to a run folder, "
+                                        "torchseq-runs/reproduce/NAME-DATE-TIME/ (or --name, --out).")
     p.add_argument("name", choices=NAMES, help="geron15 (synthetic, no download) | chollet-imdb (aclImdb archive) | "
                                                "chollet-jena (Jena CSV/zip, downloaded if not given) | stocks "
                                                "(a daily-price CSV)")
-    p.add_argument("--only", nargs="+", metavar="MODEL", help="run only these rows (keys listed in docs/RESULTS.md)")
+    p.add_argument("--only", nargs="+", metavar="ROW", help="run only these rows; " + "; ".join(
+        f"{name}: {' '.join(_rows(name))}" for name in NAMES))
     p.add_argument("--epochs", type=positive_int, help="override the book's epochs (labelled in the output)")
     p.add_argument("--data", type=Path, help="the dataset file: aclImdb_v1.tar.gz or folder, Jena CSV/zip, price CSV")
     p.add_argument("--ticker", help="stocks: the ticker (Name column) when the CSV holds several")
@@ -36,8 +40,15 @@ def add_parser(commands) -> None:
     p.add_argument("--quick", action="store_true",
                    help="a labelled smoke run: geron15 keeps the data and trains 2 epochs; the others use a small "
                         "slice, or a generated stand-in when no --data is found")
-    p.add_argument("--out", type=Path, default=Path("results/reproduce"), help="folder for JSON, markdown and PNG")
+    p.add_argument("--quiet", action="store_true", help="only the table: no progress bars or per-epoch lines")
+    add_run_arguments(p, "reproduce")
     p.set_defaults(run=run)
+
+
+def _rows(name: str):
+    """The row keys of reproduction ``name`` (what --only takes)."""
+    from importlib import import_module
+    return import_module(f".{name.replace('-', '_')}", __package__).ROWS
 
 
 def _fail(message: str) -> int:
@@ -54,24 +65,40 @@ def _imdb_archive(args):
     return cached if cached.exists() else None
 
 
-def _run_experiment(args):
-    """(results, settings, note) of the chosen reproduction."""
+def _check(args) -> None:
+    """The flags that cannot work together, refused before anything is written."""
     unused = [f"--{name}" for name in ("ticker", "start", "end") if getattr(args, name) is not None]
     if unused and args.name != "stocks":
         raise ValueError(f"{', '.join(unused)} only apply to stocks, not {args.name}")
     if args.data is None and (args.start or args.end):
         raise ValueError("--start/--end select days of a price file: pass --data too")
+
+
+def _run_experiment(args, log):
+    """(results, settings, note) of the chosen reproduction."""
     overrides = {"seed": args.seed, **({"epochs": args.epochs} if args.epochs else {})}
-    return RUNNERS[args.name](args, overrides)
+    return RUNNERS[args.name](args, overrides, log)
 
 
-def _geron15(args, overrides):
+class RowLog:
+    """Prints each finished row as ``[k/n] row: result``, so a long run shows where it is."""
+
+    def __init__(self, name: str, only):
+        from . import report
+        self.count, self.total = 0, len(report.select_rows(name, _rows(name), only))
+
+    def __call__(self, line: str) -> None:
+        self.count += 1
+        say(f"[{self.count}/{self.total}] {line}")
+
+
+def _geron15(args, overrides, log):
     from . import geron15 as module
     cfg = module.Geron15.quick_run(**overrides) if args.quick else module.Geron15(**overrides)
-    return module.run(cfg, args.only, args.device), cfg, ""
+    return module.run(cfg, args.only, args.device, log), cfg, ""
 
 
-def _chollet_imdb(args, overrides):
+def _chollet_imdb(args, overrides, log):
     from .. import data as D
     from . import chollet_imdb as module
     archive = _imdb_archive(args)
@@ -81,10 +108,10 @@ def _chollet_imdb(args, overrides):
     reviews = D.load_imdb(archive) if archive else D.review_sample(400, 400)
     note = f"data: {archive}" if archive else "data: generated stand-in (torchseq.data.review_sample), not IMDB"
     cfg = module.CholletImdb.quick_run(**overrides) if args.quick else module.CholletImdb(**overrides)
-    return module.run(reviews, cfg, args.only, args.device), cfg, note
+    return module.run(reviews, cfg, args.only, args.device, log), cfg, note
 
 
-def _chollet_jena(args, overrides):
+def _chollet_jena(args, overrides, log):
     from .. import data as D
     from . import chollet_jena as module
     if args.quick and args.data is None:
@@ -93,10 +120,10 @@ def _chollet_jena(args, overrides):
         table = D.load_jena(args.data, check_rows=not args.quick) if args.data else D.load_jena()
         note = f"data: {args.data or 'Jena (cache)'}"
     cfg = module.CholletJena.quick_run(len(table), **overrides) if args.quick else module.CholletJena(**overrides)
-    return module.run(table, cfg, args.only, args.device), cfg, note
+    return module.run(table, cfg, args.only, args.device, log), cfg, note
 
 
-def _stocks(args, overrides):
+def _stocks(args, overrides, log):
     from .. import data as D
     from . import stocks as module
     if args.data is None and not args.quick:
@@ -109,23 +136,31 @@ def _stocks(args, overrides):
         note = " ".join(filter(None, [f"data: {args.data}", args.ticker,
                                       f"{series.index[0]:%Y-%m-%d} to {series.index[-1]:%Y-%m-%d}, {len(series)} days"]))
     cfg = module.Stocks.quick_run(**overrides) if args.quick else module.Stocks(**overrides)
-    return module.run(series, cfg, args.only, args.device), cfg, note
+    return module.run(series, cfg, args.only, args.device, log), cfg, note
 
 
-# One runner per reproduction name: (args, overrides) -> (results, settings, note).
+# One runner per reproduction name: (args, overrides, log) -> (results, settings, note).
 RUNNERS = {"geron15": _geron15, "chollet-imdb": _chollet_imdb, "chollet-jena": _chollet_jena, "stocks": _stocks}
 
 
 def run(args: argparse.Namespace) -> int:
     from .report import write
+    from .training import reporting
+    stem = args.name.replace("-", "_") + ("_quick" if args.quick else "")
     try:
-        results, cfg, note = _run_experiment(args)
+        _check(args)
+        log = RowLog(args.name, args.only)
+        out = run_folder("reproduce", stem, args.run_name, args.out, args.overwrite)
+        if not args.quiet:
+            say(f"reproduce {args.name}{' (QUICK smoke run)' if args.quick else ''}: {log.total} rows; results go "
+                f"to {out}{os.sep}")
+        with reporting(0 if args.quiet else "auto"):
+            results, cfg, note = _run_experiment(args, log)
     except (ValueError, FileNotFoundError) as error:
         return _fail(str(error))
     labels = (["QUICK (smoke) run: not a reproduction"] if args.quick else []) + \
              ([f"epochs overridden: {args.epochs}"] if args.epochs else []) + ([note] if note else [])
-    stem = args.name.replace("-", "_") + ("_quick" if args.quick else "")
-    table = write(results, args.out, stem, TITLES[args.name], dataclasses.asdict(cfg), "; ".join(labels))
+    table = write(results, out, stem, TITLES[args.name], dataclasses.asdict(cfg), "; ".join(labels), args.quick)
     print(table)
-    print(f"wrote {args.out / stem}.json, .md, .png")
+    print(f"wrote {out / stem}.json, .md, .png; results in {out}{os.sep}")
     return 0

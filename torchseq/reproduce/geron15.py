@@ -62,6 +62,14 @@ def sequence_targets(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
     return series[:, 1:].unfold(1, Y.shape[1], 1).contiguous()                         # (N, 59 - 9, 10) = (N, 50, 10)
 
 
+def metric_of(key: str, sequence: bool = False) -> str:
+    """The book's three measures, named apart: the next value's MSE, the next ten values' MSE, and the MSE
+    of the last step's ten values of a sequence-to-sequence model."""
+    if sequence:
+        return "val last-step MSE, 10 ahead"
+    return "val MSE, 10 ahead" if key.endswith("10") else "val MSE, next value"
+
+
 class _Run:
     def __init__(self, cfg: Geron15, device: str):
         self.cfg, self.device = cfg, device
@@ -80,7 +88,7 @@ class _Run:
         self.trained[key] = trainer.unwrapped
         column = "val_last_time_step_mse" if sequence else "val_loss"
         curve = [float(v) for v in history[column]]
-        return Result(LABELS[key], "val last-step MSE" if sequence else "val MSE", curve[-1], PUBLISHED[key],
+        return Result(LABELS[key], metric_of(key, sequence), curve[-1], PUBLISHED[key],
                       len(curve), seconds, self.device, curve=curve,
                       extra={"best value": float(min(curve)), "best epoch": float(curve.index(min(curve)) + 1)})
 
@@ -88,9 +96,9 @@ class _Run:
         X, y, Xv, yv = self.X, self.y, self.Xv, self.yv
         X10, Y10, Xv10, Yv10 = self.X10, self.Y10, self.Xv10, self.Yv10
         if key == "naive":
-            return Result(LABELS[key], "val MSE", naive_last_value(Xv, yv), PUBLISHED[key], 0, 0.0, "cpu")
+            return Result(LABELS[key], metric_of(key), naive_last_value(Xv, yv), PUBLISHED[key], 0, 0.0, "cpu")
         if key == "naive10":
-            return Result(LABELS[key], "val MSE", naive_repeat(Xv10, Yv10), PUBLISHED[key], 0, 0.0, "cpu")
+            return Result(LABELS[key], metric_of(key), naive_repeat(Xv10, Yv10), PUBLISHED[key], 0, 0.0, "cpu")
         if key == "linear":
             return self.fit(key, book.linear_model, (X, y), (Xv, yv))
         if key == "simple_rnn":
@@ -124,7 +132,7 @@ class _Run:
                 window = torch.cat([window, model(window).unsqueeze(-1)], dim=1)      # (N, 50 + k, 1)
         forecast = window[:, 50:, 0].cpu()                                             # (N, 10)
         value = float(((forecast - self.Yv10) ** 2).mean())
-        return Result(LABELS["iterative10"], "val MSE", value, PUBLISHED["iterative10"], self.cfg.epochs, 0.0,
+        return Result(LABELS["iterative10"], metric_of("iterative10"), value, PUBLISHED["iterative10"], self.cfg.epochs, 0.0,
                       self.device)
 
 

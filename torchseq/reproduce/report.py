@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 
-from .._io import atomic_file, write_atomic
+from .._io import write_atomic
 from .._machine import cpu_model
 
 
@@ -71,15 +71,16 @@ def from_json(record: dict) -> List[Result]:
     return [Result(**{k: v for k, v in row.items() if k in names}) for row in record["results"]]
 
 
-def markdown(results: List[Result], title: str, note: str = "") -> str:
-    """The table the reproduction prints: model, torchseq, published, ratio, met, epochs, wall time, device."""
+def markdown(results: List[Result], title: str, note: str = "", quick: bool = False) -> str:
+    """The table the reproduction prints: model, torchseq, published, ratio, met, epochs, wall time, device.
+    A smoke run (``quick``) is not meant to meet anything: its "met" column says "n/a (quick)"."""
     lines = [f"### {title}", ""]
     if note:
         lines += [note, ""]
     lines += ["| model | metric | torchseq | published | ratio | met | epochs | wall time | device |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
-        met = {None: "—", True: "yes", False: "no"}[r.met]
+        met = "n/a (quick)" if quick else {None: "—", True: "yes", False: "no"}[r.met]
         ratio = "—" if r.ratio is None else f"{r.ratio:.2f}"
         digits = max(4, significant_digits(r.published)) if r.published else 4            # as precise as the book
         published = "—" if r.published is None else f"{r.published:g}"
@@ -102,43 +103,47 @@ def environment(device: str) -> dict:
     return info
 
 
-def plot_curves(results: List[Result], path: Path, title: str) -> bool:
-    """The validation metric per epoch of every trained model, as a PNG; False where matplotlib is missing."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot_curves(results: List[Result], path: Path, title: str, quick: bool = False) -> bool:
+    """The validation metric per epoch of every trained model, one panel per metric (models measured alike
+    share a panel), untrained yardsticks as labelled horizontal lines, as a PNG; ``quick`` stamps it as a
+    smoke run. False where matplotlib is missing."""
+    from .. import plotting
+    if not plotting.available():
         return False
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for r in results:
-        if r.curve:
-            ax.plot(range(1, len(r.curve) + 1), r.curve, marker=".", label=r.model)
-        elif r.published is not None or r.epochs == 0:
-            ax.axhline(r.value, ls=":", color="grey")                                # untrained yardsticks
-    if all(r.value > 0 for r in results) and not any(r.higher_is_better for r in results):
-        ax.set_yscale("log")                                                           # errors spanning decades
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(results[0].metric if results else "")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    if any(r.curve for r in results):
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    with atomic_file(path, "wb", suffix=".png") as f:
-        fig.savefig(f, dpi=110, format="png")
-    plt.close(fig)
+    metrics = list(dict.fromkeys(r.metric for r in results)) or [""]
+    fig, axes = plotting.new_figure(len(metrics), 1, panel=(9.0, 3.4))
+    for ax, metric in zip(axes[:, 0], metrics):
+        rows = [r for r in results if r.metric == metric]
+        trained = [r for r in rows if r.curve]
+        for k, r in enumerate(trained):
+            ax.plot(range(1, len(r.curve) + 1), r.curve, label=r.model, **plotting.line_style(k))
+        for k, r in enumerate(r for r in rows if not r.curve):
+            plotting.baseline(ax, r.value, f"{r.model} (no training)", k)
+        if rows and all(r.value > 0 for r in rows) and not any(r.higher_is_better for r in rows):
+            ax.set_yscale("log")                                                       # errors spanning decades
+        ax.set_title(metric)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        plotting.integer_ticks(ax)
+        ax.grid(alpha=0.3)
+        if rows:
+            plotting.legend_outside(ax)
+    fig.suptitle(title, fontsize=11)
+    if quick:
+        plotting.mark_quick(fig)
+    plotting.save(fig, path)
     return True
 
 
-def write(results: List[Result], out: Path, stem: str, title: str, settings: dict, note: str = "") -> str:
+def write(results: List[Result], out: Path, stem: str, title: str, settings: dict, note: str = "",
+          quick: bool = False) -> str:
     """Write ``stem``.json, .md and .png under ``out`` (atomically) and return the markdown."""
     out.mkdir(parents=True, exist_ok=True)
-    table = markdown(results, title, note)
+    table = markdown(results, title, note, quick)
     record = {"title": title, "note": note, "settings": settings,
               "environment": environment(results[0].device if results else "cpu"),
-              "results": [{**asdict(r), "ratio": r.ratio, "met": r.met} for r in results]}
+              "quick": quick, "results": [{**asdict(r), "ratio": r.ratio, "met": None if quick else r.met} for r in results]}
     write_atomic(out / f"{stem}.json", json.dumps(record, indent=1))
     write_atomic(out / f"{stem}.md", table)
-    plot_curves(results, out / f"{stem}.png", title)
+    plot_curves(results, out / f"{stem}.png", title, quick)
     return table

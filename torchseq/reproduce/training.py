@@ -1,24 +1,38 @@
 """The one training call every reproduction makes: a seeded model, the Trainer, the wall time."""
 from __future__ import annotations
 
+import contextvars
 import time
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from typing import Callable, Sequence, Union
 
 import torch
 from torch import nn
 
 from ..train import Trainer
 
+_VERBOSE: contextvars.ContextVar = contextvars.ContextVar("verbose", default="auto")
+
+
+@contextmanager
+def reporting(verbose: Union[str, int]):
+    """Within this block, every model a reproduction trains reports at Trainer's ``verbose`` level."""
+    token = _VERBOSE.set(verbose)
+    try:
+        yield
+    finally:
+        _VERBOSE.reset(token)
+
 
 def train_model(build: Callable[[], nn.Module], train, valid, *, epochs: int, optimizer: str, loss, lr=None,
                 metrics=(), batch_size: int = 32, device: str = "cpu", seed: int = 0, steps_per_epoch=None,
                 validation_steps=None, callbacks: Sequence = ()):
     """Build the model under ``torch.manual_seed(seed)`` (so its initial weights are a function of the seed),
-    train it, and return (trainer, history, seconds)."""
+    train it (reporting as :func:`reporting` set), and return (trainer, history, seconds)."""
     torch.manual_seed(seed)
     model = build()
     trainer = Trainer(model, optimizer=optimizer, lr=lr, loss=loss, metrics=metrics, device=device,
-                      callbacks=callbacks, verbose=0, seed=seed)
+                      callbacks=callbacks, verbose=_VERBOSE.get(), seed=seed)
     start = time.perf_counter()
     history = trainer.fit(train, valid, epochs=epochs, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                           validation_steps=validation_steps)

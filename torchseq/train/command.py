@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from torch.utils.data import TensorDataset
 from .. import data as D
 from .. import layers as L
 from .._io import write_atomic
+from .._runs import ROOT, add_arguments as add_run_arguments, run_folder
 from .._cli_types import count, device, positive_float, positive_int, probability
 from ..models import SeriesForecaster
 from .callbacks import EarlyStopping, ModelCheckpoint
@@ -49,9 +51,9 @@ def add_parser(commands) -> None:
     p.add_argument("--dropout", type=probability, default=0.0, help="variational dropout on the inputs")
     p.add_argument("--recurrent-dropout", type=probability, default=0.0, help="variational dropout on h_{t-1}")
     p.add_argument("--epochs", type=positive_int, default=10, help="epochs in all, resumed ones included (default 10)")
-    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--batch-size", type=positive_int, default=32, help="samples per batch")
     p.add_argument("--steps-per-epoch", type=positive_int, help="batches per epoch (jena default: 500, as the book)")
-    p.add_argument("--optimizer", choices=["rmsprop", "adam", "sgd"], default="adam")
+    p.add_argument("--optimizer", choices=["rmsprop", "adam", "sgd"], default="adam", help="with Keras' defaults")
     p.add_argument("--lr", type=positive_float, help="learning rate (default: the optimizer's Keras default; with "
                                                       "--resume, the checkpoint's)")
     p.add_argument("--loss", help="loss name (default: mse, or mae for jena/prices, binary_crossentropy for imdb)")
@@ -60,11 +62,13 @@ def add_parser(commands) -> None:
     p.add_argument("--patience", type=positive_int, help="early stopping on val_loss, restoring the best weights "
                                                           "(checkpoint.pt then holds the best epoch)")
     p.add_argument("--device", type=device, help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--seed", type=count, default=0)
+    p.add_argument("--seed", type=count, default=0, help="seed of the weights, the shuffling and dropout")
     p.add_argument("--resume", type=Path, help="a checkpoint to continue from")
-    p.add_argument("--quick", action="store_true", help="a small slice of the data and 2 epochs, clearly labelled")
+    p.add_argument("--quick", action="store_true", help="a small slice of the data and 2 epochs, clearly labelled; "
+                                                         "without --data, jena, prices and imdb use a generated "
+                                                         "stand-in, as reproduce --quick does")
     p.add_argument("--quiet", action="store_true", help="no progress bars or per-epoch lines")
-    p.add_argument("--out", type=Path, default=Path("runs/train"), help="folder for checkpoint, history, plot")
+    add_run_arguments(p, "train")
     p.set_defaults(run=run)
 
 
@@ -76,9 +80,14 @@ def _series_datasets(args):
             xt, yt, xv, yv = xt[:512], yt[:512], xv[:256], yv[:256]
         return TensorDataset(xt, yt), TensorDataset(xv, yv), 1, args.steps_per_epoch, None
     if args.dataset == "prices":
+        if args.data is None and not args.quick:
+            raise ValueError("--dataset prices needs --data (a daily-price CSV); --quick without it trains on a "
+                             "generated stand-in")
         if args.data is None:
-            raise ValueError("--dataset prices needs --data (a daily-price CSV)")
-        prices = D.load_prices(args.data, args.ticker, args.column or "High", args.start, args.end)
+            frame = D.price_sample(300)
+            prices = frame.set_index("date")[(args.column or "High").lower()]
+        else:
+            prices = D.load_prices(args.data, args.ticker, args.column or "High", args.start, args.end)
         series = torch.tensor(prices.to_numpy(), dtype=torch.float32)
         n_train, n_valid = int(0.7 * len(series)), int(0.15 * len(series))
         scaler = D.MinMaxScaler().fit(series[:n_train])
@@ -86,20 +95,26 @@ def _series_datasets(args):
         x_t, y_t = D.make_sequences(scaled[:n_train], 7, 6)                           # look_back 7, foresight 6
         x_v, y_v = D.make_sequences(scaled[n_train:n_train + n_valid], 7, 6)
         return TensorDataset(x_t, y_t), TensorDataset(x_v, y_v), 1, args.steps_per_epoch, None
-    table = D.load_jena(args.data, check_rows=not args.quick) if args.data else D.load_jena()   # jena
+    if args.quick and args.data is None:                                              # jena
+        table = D.jena_sample(8000)                                                   # as reproduce --quick
+        train_end, valid_rows = len(table) // 2, (len(table) // 2 + 1, 3 * len(table) // 4)
+    else:
+        table = D.load_jena(args.data, check_rows=not args.quick) if args.data else D.load_jena()
+        train_end, valid_rows = JENA_TRAIN_END, JENA_VALID
     values = table.iloc[:, 1:].to_numpy(dtype=np.float32)
-    values = D.StandardScaler().fit(values[:JENA_TRAIN_END]).transform(values)
-    train = D.window_batches(values, JENA_LOOKBACK, JENA_DELAY, 0, JENA_TRAIN_END, shuffle=True,
+    values = D.StandardScaler().fit(values[:train_end]).transform(values)
+    train = D.window_batches(values, JENA_LOOKBACK, JENA_DELAY, 0, train_end, shuffle=True,
                              batch_size=args.batch_size, step=JENA_STEP, rng=np.random.RandomState(args.seed))
-    valid = D.WindowDataset(values, JENA_LOOKBACK, JENA_DELAY, *JENA_VALID, step=JENA_STEP)
+    valid = D.WindowDataset(values, JENA_LOOKBACK, JENA_DELAY, *valid_rows, step=JENA_STEP)
     steps = args.steps_per_epoch or (20 if args.quick else 500)
     return train, valid, 14, steps, (20 if args.quick else None)
 
 
 def _imdb_datasets(args):
-    if args.data is None:
-        raise ValueError("--dataset imdb needs --data (aclImdb_v1.tar.gz or the aclImdb folder)")
-    texts, labels = D.load_imdb(args.data)["train"]
+    if args.data is None and not args.quick:
+        raise ValueError("--dataset imdb needs --data (aclImdb_v1.tar.gz or the aclImdb folder); --quick without "
+                         "it trains on a generated stand-in")
+    texts, labels = (D.load_imdb(args.data) if args.data is not None else D.review_sample(800, 1))["train"]
     order = np.random.RandomState(args.seed).permutation(len(texts))
     if args.quick:
         order = order[:1000]
@@ -147,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         train, valid, features, steps, val_steps = _series_datasets(args)
         steps_in = valid[0][0].shape[0]
     model = build_model(args, features, steps_in)
-    args.out.mkdir(parents=True, exist_ok=True)
+    args.out = _folder(args)
     literal = str(args.out / "checkpoint.pt").replace("{", "{{").replace("}", "}}")   # braces in --out are text
     callbacks = [ModelCheckpoint(literal)]
     if args.patience:
@@ -164,20 +179,48 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _folder(args) -> Path:
+    """The run's folder: rank 0 claims it; under torchrun every process must be told the same one."""
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed and args.run_name is None and args.out is None:
+        raise ValueError("under torchrun give --name or --out, so that every process writes to the same folder")
+    if int(os.environ.get("RANK", "0")) != 0:
+        return args.out if args.out is not None else ROOT / "train" / args.run_name
+    what = f"{args.dataset}_{args.model}" + ("_quick" if args.quick else "")
+    return run_folder("train", what, args.run_name, args.out, args.overwrite, continues=args.resume)
+
+
+STAND_INS = {"jena": "jena_sample", "prices": "price_sample", "imdb": "review_sample"}
+
+
+def data_note(args) -> str:
+    """Where the data came from, in words: the file, the generated series, or a labelled stand-in."""
+    if args.dataset == "synthetic":
+        return "Hands-On ML's generated series"
+    if args.data is None and args.quick:
+        return f"generated stand-in (torchseq.data.{STAND_INS[args.dataset]}), not {args.dataset}"
+    return str(args.data) if args.data is not None else f"{args.dataset} (cache)"
+
+
 def _report(args, history: pd.DataFrame, trainer: Trainer) -> None:
     write_atomic(args.out / "history.csv", history.to_csv())
-    drawn = plot_history(history, args.out / "history.png")
+    note = data_note(args)
+    drawn = plot_history(history, args.out / "history.png",
+                         title=f"{args.model} on {args.dataset} ({note})", quick=args.quick,
+                         loss=trainer.loss_name)
     best = history["val_loss"].idxmin() if "val_loss" in history else history.index[-1]
     restored = [cb.restored_epoch for cb in trainer.callbacks if getattr(cb, "restored_epoch", None)]
     saved = restored[0] if restored else int(history.index[-1])
     summary = {"dataset": args.dataset, "model": args.model, "epochs": int(history.index[-1]),
                "best_epoch": int(best), "checkpoint_epoch": int(saved), "device": str(trainer.device),
-               "quick": args.quick,
+               "quick": args.quick, "data": note,
                **{f"best_{k}": float(v) for k, v in history.loc[best].items()}}
     write_atomic(args.out / "summary.json", json.dumps(summary, indent=1))
     label = "QUICK (test-sized) run -- " if args.quick else ""
-    print(f"{label}{args.model} on {args.dataset}, {summary['epochs']} epochs on {trainer.device}; best epoch {best}:")
+    print(f"{label}{args.model} on {args.dataset} ({note}), {summary['epochs']} epochs on {trainer.device}; "
+          f"best epoch {best}:")
     print(history.loc[[best]].drop(columns=["lr"]).to_string(float_format=lambda v: f"{v:.5g}"))
     held = f" (epoch {saved}, the best, restored)" if restored else f" (epoch {saved})"
     print(f"saved {args.out / 'checkpoint.pt'}{held}, history.csv"
           + (", history.png" if drawn else " (no PNG: matplotlib is not installed)"))
+    print(f"results in {args.out}{os.sep}")

@@ -80,6 +80,7 @@ class Trainer:
         self.callbacks: List[Callback] = _callbacks(callbacks)
         self.amp = AMP[check_choice("amp", amp, tuple(AMP))]
         self.loss_fn = resolve("loss", loss, LOSSES)
+        self.loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "loss")
         self.metrics: Dict[str, Callable] = _metrics(metrics)
         self.world_size, self.rank = _init_distributed(self.device)
         self.unwrapped = model.to(self.device)
@@ -379,26 +380,32 @@ def _default_device() -> torch.device:
     return torch.device("cpu")
 
 
-def plot_history(history: pd.DataFrame, path: Union[str, Path]) -> bool:
-    """Training vs validation curves of every metric, one panel each, as a PNG; False where matplotlib is
-    missing (nothing written)."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+def plot_history(history: pd.DataFrame, path: Union[str, Path], title: Optional[str] = None, quick: bool = False,
+                 loss: Optional[str] = None) -> bool:
+    """Training vs validation curves, one panel per metric (the loss first), as a PNG; False where matplotlib
+    is missing (nothing written).
+
+    ``title``: what was trained on what (e.g. "lstm on jena"), shown above the panels; ``loss``: the loss's
+    name, shown in the first panel's title; ``quick``: stamp the figure as a smoke run.
+    """
+    from .. import plotting
+    if not plotting.available():
         return False
     names = [c for c in history.columns if not c.startswith("val_") and c not in ("lr", "seconds")]
-    fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.5), squeeze=False)
+    fig, axes = plotting.new_figure(1, len(names), panel=(5.2, 3.4))
     for ax, name in zip(axes[0], names):
-        ax.plot(history.index, history[name], label=f"training {name}")
+        ax.plot(history.index, history[name], label="training", **plotting.line_style(0))
         if f"val_{name}" in history:
-            ax.plot(history.index, history[f"val_{name}"], label=f"validation {name}")
+            ax.plot(history.index, history[f"val_{name}"], label="validation", **plotting.line_style(1))
         ax.set_xlabel("epoch")
-        ax.set_title(name)
+        ax.set_ylabel(name)
+        ax.set_title(f"loss ({loss})" if name == "loss" and loss else name)
+        plotting.integer_ticks(ax)
         ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    if quick:
+        plotting.mark_quick(fig)
+    plotting.save(fig, path)
     return True
