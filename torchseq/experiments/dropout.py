@@ -137,6 +137,13 @@ def plot(result: dict, path, quick: bool = False) -> bool:
     from .. import plotting
     if not plotting.available():
         return False
+    plotting.save(figure(result, quick), path)
+    return True
+
+
+def figure(result: dict, quick: bool = False):
+    """The figure :func:`plot` saves (a matplotlib Figure, not shown)."""
+    from .. import plotting
     cfg = result["config"]
     fig, axes = plotting.new_figure(1, 2, panel=(5.2, 3.8), sharey=True)
     for k, (name, v) in enumerate(result["variants"].items()):
@@ -159,5 +166,4 @@ def plot(result: dict, path, quick: bool = False) -> bool:
                  f"(recurrent_dropout {cfg['recurrent_dropout']}, seeds {list(cfg['seeds'])})", fontsize=10)
     if quick:
         plotting.mark_quick(fig)
-    plotting.save(fig, path)
-    return True
+    return fig

@@ -110,6 +110,13 @@ def plot_curves(results: List[Result], path: Path, title: str, quick: bool = Fal
     from .. import plotting
     if not plotting.available():
         return False
+    plotting.save(curves_figure(results, title, quick), path)
+    return True
+
+
+def curves_figure(results: List[Result], title: str, quick: bool = False):
+    """The figure :func:`plot_curves` saves (a matplotlib Figure, not shown)."""
+    from .. import plotting
     metrics = list(dict.fromkeys(r.metric for r in results)) or [""]
     fig, axes = plotting.new_figure(len(metrics), 1, panel=(9.0, 3.4))
     for ax, metric in zip(axes[:, 0], metrics):
@@ -131,8 +138,7 @@ def plot_curves(results: List[Result], path: Path, title: str, quick: bool = Fal
     fig.suptitle(title, fontsize=11)
     if quick:
         plotting.mark_quick(fig)
-    plotting.save(fig, path)
-    return True
+    return fig
 
 
 def write(results: List[Result], out: Path, stem: str, title: str, settings: dict, note: str = "",

@@ -391,6 +391,14 @@ def plot_history(history: pd.DataFrame, path: Union[str, Path], title: Optional[
     from .. import plotting
     if not plotting.available():
         return False
+    plotting.save(history_figure(history, title, quick, loss), path)
+    return True
+
+
+def history_figure(history: pd.DataFrame, title: Optional[str] = None, quick: bool = False,
+                   loss: Optional[str] = None):
+    """The figure :func:`plot_history` saves (a matplotlib Figure, not shown)."""
+    from .. import plotting
     names = [c for c in history.columns if not c.startswith("val_") and c not in ("lr", "seconds")]
     fig, axes = plotting.new_figure(1, len(names), panel=(5.2, 3.4))
     for ax, name in zip(axes[0], names):
@@ -407,5 +415,4 @@ def plot_history(history: pd.DataFrame, path: Union[str, Path], title: Optional[
         fig.suptitle(title, fontsize=10)
     if quick:
         plotting.mark_quick(fig)
-    plotting.save(fig, path)
-    return True
+    return fig
