@@ -45,7 +45,8 @@ def geron_like():
     ten = [Result(f"ten-step {k}", "val MSE, 10 ahead", 0.02, 0.02, 2, 1.0, "cpu", curve=curve) for k in range(3)]
     seq = [Result(f"seq {k}", "val last-step MSE, 10 ahead", 0.02, 0.02, 2, 1.0, "cpu", curve=curve) for k in range(6)]
     naive = [Result("naive: last value", "val MSE, next value", 0.0202, 0.0202, 0, 0.0, "cpu"),
-             Result("10 steps: naive", "val MSE, 10 ahead", 0.257, 0.257, 0, 0.0, "cpu")]
+             Result("10 steps: naive", "val MSE, 10 ahead", 0.257, 0.257, 0, 0.0, "cpu"),
+             Result("iterated", "val MSE, 10 ahead", 0.03, 0.0275, 2, 0.0, "cpu")]
     return one + ten + seq + naive
 
 
@@ -53,7 +54,8 @@ def test_reproduction_curves_get_one_panel_per_metric_and_labelled_baselines():
     fig = curves_figure(geron_like(), "Hands-On ML ch. 15", quick=True)
     axes = panels(fig)
     assert [ax.get_title() for ax in axes] == ["val MSE, next value", "val MSE, 10 ahead", "val last-step MSE, 10 ahead"]
-    assert [len(ax.get_lines()) for ax in axes] == [6, 4, 6]                       # curves + baselines
+    assert [len(ax.get_lines()) for ax in axes] == [6, 5, 6]                       # curves + baselines
+    assert legend_labels(axes[1])[-1] == "iterated (final value)"
     assert legend_labels(axes[0])[-1] == "naive: last value (no training)" and len(legend_labels(axes[2])) == 6
     for ax in axes:
         styles = [(line.get_color(), line.get_linestyle()) for line in ax.get_lines()]

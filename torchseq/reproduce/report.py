@@ -125,7 +125,7 @@ def curves_figure(results: List[Result], title: str, quick: bool = False):
         for k, r in enumerate(trained):
             ax.plot(range(1, len(r.curve) + 1), r.curve, label=r.model, **plotting.line_style(k))
         for k, r in enumerate(r for r in rows if not r.curve):
-            plotting.baseline(ax, r.value, f"{r.model} (no training)", k)
+            plotting.baseline(ax, r.value, f"{r.model} ({'no training' if r.epochs == 0 else 'final value'})", k)
         if rows and all(r.value > 0 for r in rows) and not any(r.higher_is_better for r in rows):
             ax.set_yscale("log")                                                       # errors spanning decades
         ax.set_title(metric)
