@@ -26,7 +26,7 @@ def integer_x(ax):
 
 
 def stamped(fig):
-    return any(t.get_text() == plotting.QUICK_STAMP for t in fig.texts)
+    return plotting.is_quick(fig) and fig.get_supxlabel() == plotting.QUICK_STAMP
 
 
 def legend_labels(ax):

@@ -5,7 +5,7 @@
 - ``legend_outside(ax)``: the legend right of the axes, never over the curves;
 - ``integer_ticks(ax)``: epochs and time steps are counted, so their ticks are whole numbers;
 - ``baseline(ax, y, label)``: a labelled horizontal yardstick (it appears in the legend);
-- ``mark_quick(fig)``: the red "QUICK -- smoke run" stamp on a figure from a test-sized run;
+- ``mark_quick(fig)``: the red "QUICK -- smoke run" stamp on a figure from a test-sized run (``is_quick``);
 - ``new_figure(...)``: a Figure with constrained layout (labels are never clipped when saved), made without
   pyplot when it is only saved (no global state, no change of backend: safe inside a notebook);
 - ``save(fig, path)``: written atomically as PNG.
@@ -67,9 +67,14 @@ def baseline(ax, y: float, label: str, k: int = 0) -> None:
 
 
 def mark_quick(fig) -> None:
-    """Stamp a figure of a test-sized run, top right in red, so that it is never taken for a result."""
-    fig.text(0.995, 0.995, QUICK_STAMP, ha="right", va="top", color="#c00000", fontsize=9, fontweight="bold",
-             gid="quick-stamp")
+    """Stamp a figure of a test-sized run in red below its panels (the figure's ``supxlabel``, which constrained
+    layout makes room for), so that it is never taken for a result."""
+    fig.supxlabel(QUICK_STAMP, color="#c00000", fontsize=9, fontweight="bold").set_gid("quick-stamp")
+
+
+def is_quick(fig) -> bool:
+    """Whether ``fig`` carries the QUICK stamp."""
+    return bool(fig.findobj(lambda artist: artist.get_gid() == "quick-stamp"))
 
 
 def save(fig, path: Union[str, Path], dpi: int = 110) -> None:

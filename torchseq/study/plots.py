@@ -118,7 +118,8 @@ def plot_gradient_norms(norms: Dict[str, torch.Tensor], ax=None, log: bool = Tru
     marks = _marks(marks)
     fig, (ax,) = _axes(ax)
     for k, (label, values) in enumerate(norms.items()):
-        ax.plot(values.detach().cpu().numpy(), label=label, **plotting.line_style(k))
+        ax.plot(values.detach().cpu().numpy(), label=label, markevery=max(1, len(values) // 15),
+                **plotting.line_style(k))
     _mark_steps(ax, marks)
     if log:
         ax.set_yscale("log")

@@ -40,8 +40,11 @@ def _bars_show() -> bool:
 
 def bar(total: Optional[int], desc: str, enabled: bool, **options):
     """A tqdm bar (notebook widget or text, as ``tqdm.auto`` chooses); an inert one when not ``enabled``."""
+    if not enabled:                                       # no tqdm.auto import: it warns in a kernel without widgets
+        from tqdm import tqdm as inert
+        return inert(total=total, desc=desc, disable=True, **options)
     from tqdm.auto import tqdm
-    return tqdm(total=total, desc=desc, disable=not enabled, **options)
+    return tqdm(total=total, desc=desc, **options)
 
 
 def duration(seconds: float) -> str:
