@@ -74,7 +74,24 @@ def dropout_masks(folder: Path) -> None:
     fig.savefig(folder / "dropout_masks.png", dpi=90, bbox_inches="tight")
 
 
-PICTURES = (lstm_trace, gradient_norms, receptive_field, dropout_masks)
+def quick_start(folder: Path) -> None:
+    """Run the README's quick start as it is written (in a scratch folder) and keep the picture it saves."""
+    import os
+    import tempfile
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split(QUICK_START_MARK, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    here = Path.cwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            exec(compile(block, "README.md quick start", "exec"), {})
+            (Path(scratch) / "gru_trace.png").replace(folder / "quick_start.png")
+        finally:
+            os.chdir(here)
+
+
+QUICK_START_MARK = "<!-- quick start: docs/make_images.py runs this block and draws its picture -->"
+PICTURES = (lstm_trace, gradient_norms, receptive_field, dropout_masks, quick_start)
 
 
 def main(folder: Path = IMAGES) -> None:
