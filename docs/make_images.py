@@ -70,7 +70,7 @@ def dropout_masks(folder: Path) -> None:
     naive = ts.LSTM(4, 12, recurrent_dropout=0.5, variational=False, generator=1)
     fig = study.plot_masks({"variational": study.masks_over_time(variational, x),
                             "per step": study.masks_over_time(naive, x)})
-    fig.suptitle("recurrent keep-masks of gate i, sample 0 (dark = dropped)", y=1.02)
+    fig.suptitle("recurrent keep-masks of gate i, sample 0", y=1.02)
     fig.savefig(folder / "dropout_masks.png", dpi=90, bbox_inches="tight")
 
 

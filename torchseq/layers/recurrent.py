@@ -47,7 +47,23 @@ class SimpleRNN(RNN):
         super().__init__(cell, **_runner(locals()))
 
 
-class LSTM(RNN):
+class _LSTMFamily(RNN):
+    """The LSTM's options, shared by the layers whose cell takes exactly them (``cell_class``)."""
+
+    cell_class = LSTMCell
+
+    @refuses_other_libraries_options
+    def __init__(self, input_size: int, hidden_size: int, *, unit_forget_bias: bool = True, init: str = "keras",
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 weight_dropout: float = 0.0, zoneout=0.0, per_gate_masks: bool = True, variational: bool = True,
+                 generator=None, device: Optional[torch.device] = None, dtype: Optional[torch.dtype] = None):
+        cell = self.cell_class(input_size, hidden_size, unit_forget_bias=unit_forget_bias, init=init, device=device,
+                               dtype=dtype)
+        super().__init__(cell, **_runner(locals()))
+
+
+class LSTM(_LSTMFamily):
     __doc__ = """:class:`RNN` over an :class:`~torchseq.cells.LSTMCell` (Hands-On ML eq. 15-3): gates i, f, o,
     candidate g, c_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
 
@@ -55,18 +71,10 @@ class LSTM(RNN):
         input_size: F, features per step.
         hidden_size: H, units.""" + _LSTM_ARGS + _COMMON_CELL_ARGS + RUNNER_ARGS
 
-    @refuses_other_libraries_options
-    def __init__(self, input_size: int, hidden_size: int, *, unit_forget_bias: bool = True, init: str = "keras",
-                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
-                 stateful: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 weight_dropout: float = 0.0, zoneout=0.0, per_gate_masks: bool = True, variational: bool = True,
-                 generator=None, device: Optional[torch.device] = None, dtype: Optional[torch.dtype] = None):
-        cell = LSTMCell(input_size, hidden_size, unit_forget_bias=unit_forget_bias, init=init, device=device,
-                        dtype=dtype)
-        super().__init__(cell, **_runner(locals()))
+    cell_class = LSTMCell
 
 
-class PeepholeLSTM(RNN):
+class PeepholeLSTM(_LSTMFamily):
     __doc__ = """:class:`RNN` over a :class:`~torchseq.cells.PeepholeLSTMCell` (Gers & Schmidhuber 2000): the
     LSTM whose gates also read the cell state through diagonal peephole weights.
 
@@ -74,15 +82,7 @@ class PeepholeLSTM(RNN):
         input_size: F, features per step.
         hidden_size: H, units.""" + _LSTM_ARGS + _COMMON_CELL_ARGS + RUNNER_ARGS
 
-    @refuses_other_libraries_options
-    def __init__(self, input_size: int, hidden_size: int, *, unit_forget_bias: bool = True, init: str = "keras",
-                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
-                 stateful: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0,
-                 weight_dropout: float = 0.0, zoneout=0.0, per_gate_masks: bool = True, variational: bool = True,
-                 generator=None, device: Optional[torch.device] = None, dtype: Optional[torch.dtype] = None):
-        cell = PeepholeLSTMCell(input_size, hidden_size, unit_forget_bias=unit_forget_bias, init=init,
-                                device=device, dtype=dtype)
-        super().__init__(cell, **_runner(locals()))
+    cell_class = PeepholeLSTMCell
 
 
 class GRU(RNN):
