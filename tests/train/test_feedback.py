@@ -125,6 +125,8 @@ def test_numpy_arrays_are_accepted_and_floats_become_float32():
     (lambda t, x, y: t.fit(x, y, validation_data=(x, y[:5])), ValueError, r"validation_data\[0\] holds 96 samples"),
     (lambda t, x, y: t.fit(np.array(["a"] * 96), y), TypeError, "train must be a numeric array"),
     (lambda t, x, y: t.predict([1, 2]), TypeError, "x must be a tensor or a NumPy array"),
+    (lambda t, x, y: t.evaluate(TensorDataset(x, y), 512), TypeError, r"y \(targets\) goes with an array of inputs"),
+    (lambda t, x, y: t.evaluate(x), ValueError, "data is an array of inputs, so give its targets"),
 ])
 def test_keras_form_refusals_name_the_argument(call, error, message):
     x, y = arrays()

@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from .._validate import (check_bool, check_choice, check_count, check_device, check_optional_count, check_real,
                          check_seed)
-from .arrays import as_tensor, fit_data, is_array
+from .arrays import as_tensor, fit_data, is_array, paired
 from .callbacks import Callback
 from .checkpoint import FORMAT, check_finite_weights, load_checked, rng_state, save_atomic, set_rng_state
 from .cuda_graphs import ShapeGraphs, refusal as graph_refusal
@@ -261,7 +261,10 @@ class Trainer:
                  verbose: Optional[Union[str, int]] = None) -> dict:
         """Mean loss and metrics over ``data`` (a Dataset or batches; or arrays ``evaluate(x, y)``, Keras'
         form) with the model in eval mode and no gradients."""
-        data = fit_data(data, y, None, None)[0] if y is not None or is_array(data) else data
+        if y is not None and not is_array(data):
+            raise TypeError(f"y (targets) goes with an array of inputs, evaluate(x, y); data is a "
+                            f"{type(data).__name__}, which holds its targets already: leave y out")
+        data = paired("data", data, "y", y) if is_array(data) else data
         batch_size = check_count("batch_size", batch_size, minimum=1)
         steps = check_optional_count("steps", steps)
         verbose = self.verbose if verbose is None else resolve_verbose(verbose)
