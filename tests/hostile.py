@@ -36,7 +36,7 @@ def _series(rows=60, cols=3):
 
 
 def _trainer(**kw):
-    return Trainer(SeriesForecaster(ts.LSTM(1, 4)), device="cpu", verbose=0, **kw)
+    return Trainer(SeriesForecaster(ts.LSTM(1, 4)), **{"device": "cpu", "verbose": 0, **kw})
 
 
 def _fit(**kw):
@@ -92,9 +92,13 @@ CASES = {
     "WaveNet call": (lambda x, global_cond: WaveNet(8, 4, 4, 4, layers_per_stack=2, stacks=1, global_classes=2)(
         x, global_cond=global_cond), {"x": torch.randint(0, 8, (2, 6)), "global_cond": torch.tensor([0, 1])}),
     "Trainer": (_trainer, {"optimizer": "adam", "lr": 1e-3, "loss": "mae", "metrics": ["mae"],
-                           "clip_grad_norm": 1.0, "seed": 0}),
+                           "clip_grad_norm": 1.0, "seed": 0, "cuda_graphs": "auto", "verbose": 0}),
     "Trainer.fit": (_fit, {"epochs": 1, "batch_size": 8, "steps_per_epoch": 1, "shuffle": True}),
     "Trainer.predict": (lambda x, batch_size: _trainer().predict(x, batch_size), {"x": _x(4, 5, 1), "batch_size": 2}),
+    "Trainer.fit(x, y)": (lambda train, valid, validation_split, verbose: _trainer().fit(
+        train, valid, epochs=1, validation_split=validation_split, verbose=verbose),
+        {"train": _x(16, 5, 1), "valid": _x(16, 1), "validation_split": 0.25, "verbose": 0}),
+    "Trainer.evaluate(x, y)": (lambda data, y: _trainer().evaluate(data, y), {"data": _x(8, 5, 1), "y": _x(8, 1)}),
     "EarlyStopping": (EarlyStopping, {"monitor": "val_loss", "patience": 2, "min_delta": 0.0, "mode": "min"}),
     "ModelCheckpoint": (ModelCheckpoint, {"path": "c-{epoch}.pt", "monitor": "val_loss", "save_best_only": False}),
     "gradient_norms": (study.gradient_norms, {"layer": ts.GRU(3, 4), "x": _x(2, 5, 3)}),
@@ -114,6 +118,9 @@ CASES = {
                             {"norms": {"lstm": study.gradient_norms(ts.LSTM(3, 4), _X)}, "log": True}),
     "plot_masks": (_drawn(study.plot_masks),
                    {"masks": {"lstm": study.masks_over_time(ts.LSTM(3, 4, recurrent_dropout=0.3), _X)}}),
+    "plot_trace marks": (_drawn(study.plot_trace), {"internals": _TRACE, "marks": {"event": 2}}),
+    "plot_gradient_norms marks": (_drawn(study.plot_gradient_norms),
+                                  {"norms": study.gradient_norms(ts.LSTM(3, 4), _X), "marks": [1, 3]}),
     "plot_receptive_field": (_drawn(study.plot_receptive_field), {
         "levels": study.receptive_field_map([ts.Conv1D(1, 2, 2, padding="causal")], 8, 1), "names": ["in", "out"]}),
     "generate_time_series": (D.generate_time_series, {"batch_size": 2, "n_steps": 5, "seed": 0, "noise": 0.1}),

@@ -95,7 +95,7 @@ class Trainer:
 
     def _graphs(self, setting) -> Tuple[Optional[ShapeGraphs], Optional[str]]:
         """(the graph cache or None, why they are off or None) for the ``cuda_graphs`` setting."""
-        if setting not in ("auto", True, False) or isinstance(setting, int) and not isinstance(setting, bool):
+        if not (isinstance(setting, bool) or isinstance(setting, str) and setting == "auto"):
             raise ValueError(f"cuda_graphs must be 'auto', True or False, got {setting!r}")
         if setting is False:
             return None, "cuda_graphs=False"
