@@ -88,3 +88,14 @@ def test_bench_names_each_script_and_every_file_it_writes(in_tmp, capsys):
     assert (in_tmp / folder / "windows_vs_generator_quick.md").exists()
     assert main(["bench", "--save-results", "--quick", "windows_vs_generator"]) == 2
     assert "--save-results writes the maintained tables" in capsys.readouterr().err
+
+
+def test_reproduce_reports_each_row_as_it_goes(in_tmp, capsys):
+    assert main(["reproduce", "geron15", "--quick", "--only", "naive", "linear", "--epochs", "1", "--name", "r"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "reproduce geron15 (QUICK smoke run): 2 rows; results go to torchseq-runs/reproduce/r/"
+    assert lines[1].startswith("[1/2] naive: last value: val MSE, next value 0.020211")
+    assert lines[2] == "training linear: Flatten -> Dense(1): 1 epoch on cpu"
+    assert lines[3].startswith("epoch 1/1 - loss ") and lines[4].startswith("[2/2] linear: Flatten -> Dense(1): ")
+    assert main(["reproduce", "geron15", "--quick", "--quiet", "--only", "naive", "--name", "q"]) == 0
+    assert capsys.readouterr().out.startswith("### Hands-On ML ch. 15")                 # --quiet: the table only

@@ -83,7 +83,7 @@ def run(reviews: Reviews, cfg: Optional[CholletImdb] = None, only: Optional[Sequ
         trainer, history, seconds = train_model(
             lambda: BUILD[key](cfg.num_words), train, valid, epochs=cfg.epochs, optimizer="rmsprop",
             lr=LEARNING_RATE.get(key), loss="binary_crossentropy_from_logits", metrics=["accuracy_from_logits"],
-            batch_size=cfg.batch_size, device=device, seed=cfg.seed, callbacks=[best])
+            batch_size=cfg.batch_size, device=device, seed=cfg.seed, callbacks=[best], label=LABELS[key])
         curve = [float(v) for v in history["val_accuracy_from_logits"]]
         test_accuracy = trainer.evaluate(test, batch_size=512)["accuracy_from_logits"]   # best epoch's weights
         results.append(Result(LABELS[key], "best val accuracy", max(curve), PUBLISHED[key], len(curve), seconds,

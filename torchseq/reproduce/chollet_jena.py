@@ -86,7 +86,7 @@ def run(table: pd.DataFrame, cfg: Optional[CholletJena] = None, only: Optional[S
         trainer, history, seconds = train_model(
             lambda: BUILD[key](-(-lookback // step)), train, valid, epochs=epochs, optimizer="rmsprop", loss="mae",
             batch_size=cfg.batch_size, device=device, seed=cfg.seed, steps_per_epoch=cfg.steps_per_epoch,
-            validation_steps=cfg.validation_steps)
+            validation_steps=cfg.validation_steps, label=LABELS[key])
         curve = [float(v) for v in history["val_loss"]]
         results.append(Result(LABELS[key], "best val MAE", min(curve), PUBLISHED[key], len(curve), seconds, device,
                               curve=curve, extra={DEGREES: min(curve) * celsius,

@@ -83,13 +83,14 @@ def _run_experiment(args, log):
 class RowLog:
     """Prints each finished row as ``[k/n] row: result``, so a long run shows where it is."""
 
-    def __init__(self, name: str, only):
+    def __init__(self, name: str, only, quiet: bool = False):
         from . import report
-        self.count, self.total = 0, len(report.select_rows(name, _rows(name), only))
+        self.count, self.total, self.quiet = 0, len(report.select_rows(name, _rows(name), only)), quiet
 
     def __call__(self, line: str) -> None:
         self.count += 1
-        say(f"[{self.count}/{self.total}] {line}")
+        if not self.quiet:
+            say(f"[{self.count}/{self.total}] {line}")
 
 
 def _geron15(args, overrides, log):
@@ -149,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     stem = args.name.replace("-", "_") + ("_quick" if args.quick else "")
     try:
         _check(args)
-        log = RowLog(args.name, args.only)
+        log = RowLog(args.name, args.only, args.quiet)
         out = run_folder("reproduce", stem, args.run_name, args.out, args.overwrite)
         if not args.quiet:
             say(f"reproduce {args.name}{' (QUICK smoke run)' if args.quick else ''}: {log.total} rows; results go "

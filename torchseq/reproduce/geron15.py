@@ -84,7 +84,7 @@ class _Run:
         trainer, history, seconds = train_model(
             build, TensorDataset(*train), TensorDataset(*valid), epochs=self.cfg.epochs, optimizer="adam",
             lr=LEARNING_RATE.get(key, 1e-3), loss="mse", metrics=metrics, batch_size=self.cfg.batch_size,
-            device=self.device, seed=self.cfg.seed)
+            device=self.device, seed=self.cfg.seed, label=LABELS[key])
         self.trained[key] = trainer.unwrapped
         column = "val_last_time_step_mse" if sequence else "val_loss"
         curve = [float(v) for v in history[column]]

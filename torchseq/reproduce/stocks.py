@@ -68,7 +68,7 @@ def run(series: pd.Series, cfg: Optional[Stocks] = None, only: Optional[Sequence
         stop = EarlyStopping(patience=cfg.patience, restore_best_weights=True)
         trainer, history, seconds = train_model(
             BUILD[key], train, valid, epochs=cfg.epochs, optimizer="adam", loss="mae", batch_size=cfg.batch_size,
-            device=device, seed=cfg.seed, callbacks=[stop])
+            device=device, seed=cfg.seed, callbacks=[stop], label=LABELS[key])
         curve = [float(v) for v in history["val_loss"]]
         predicted = scaler.inverse_transform(trainer.predict(xs)[:, 0])   # price units
         test_mae = float((predicted - scaler.inverse_transform(ys)).abs().mean())
