@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.reference import numpy_rnn as ref
+from torchseq.testing import reference as ref
 from tests.reference.cases import CELLS
 from tests.tools import assert_close, params_numpy, per_sample_states, randomize_, stack_finals
 

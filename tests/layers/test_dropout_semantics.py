@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import torchseq as ts
-from tests.reference import numpy_rnn as ref
+from torchseq.testing import reference as ref
 from tests.reference.cases import CELLS
 from tests.tools import assert_close, params_numpy, per_sample_states, randomize_, stack_finals
 

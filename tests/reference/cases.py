@@ -3,7 +3,7 @@ from functools import partial
 
 import torchseq as ts
 
-from . import numpy_rnn as ref
+from torchseq.testing import reference as ref
 
 # name -> (cell factory taking (F, H, **options), NumPy step)
 CELLS = {

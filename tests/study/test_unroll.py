@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import torchseq as ts
-from tests.reference import numpy_rnn as ref
+from torchseq.testing import reference as ref
 from tests.reference.cases import CELLS
 from tests.tools import params_numpy, randomize_
 from torchseq.study import unroll

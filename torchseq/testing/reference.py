@@ -1,11 +1,19 @@
-"""Independent float64 NumPy reference: every cell's step written from its published equations, for one
-sample (vectors), and a per-sample loop for lengths, reading backwards, explicit dropout masks and
-zoneout. Imports nothing from torchseq.
+"""An independent float64 NumPy statement of every built-in cell's equations, to check code against.
 
-Parameters come as a dict of NumPy arrays in torch.nn's layout (W_ih (G*H, F), W_hh (G*H, H)).
-Dropout masks, when given, are applied as Keras' implementation 1 does: gate g multiplies x by its
-input mask mx[g] before W_xg and h_{t-1} by its recurrent mask mh[g] before W_hg (one row per gate,
-or a single row shared by all gates); c_{t-1} is never masked.
+Each step function takes the parameters ``p`` (a dict of NumPy arrays in torch.nn's layout:
+``weight_ih`` (G*H, F), ``weight_hh`` (G*H, H), ``bias`` ...; ``torchseq.testing.numpy_parameters(cell)``
+makes it from a cell), one sample's input ``x`` (F,) and state, and returns (output, new state, internals):
+
+- ``simple_rnn`` (Hands-On ML eq. 15-1, with the book's layer norm), ``lstm`` (eq. 15-3), ``peephole_lstm``
+  (Gers & Schmidhuber 2000), ``gru_reset_before`` (eq. 15-4), ``gru_reset_after`` (torch.nn's and cuDNN's
+  form), ``layer_norm_lstm`` (Ba et al. 2016);
+- ``run(step, p, x, state0, lengths, backwards, mx, mh, zoneout, keep)`` loops a step over a batch (N, L, F)
+  sample by sample, with right-padded lengths, reading backwards, explicit dropout masks and zoneout.
+
+This module imports nothing from torchseq: it is written from the equations alone, so agreeing with it is
+evidence, not a tautology. Dropout masks, when given, are applied as Keras' implementation 1 does: gate g
+multiplies x by its input mask mx[g] before W_xg and h_{t-1} by its recurrent mask mh[g] before W_hg (one row
+per gate, or a single row shared by all gates); c_{t-1} is never masked.
 """
 import numpy as np
 
