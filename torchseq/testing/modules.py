@@ -1,9 +1,11 @@
 """Two modules, one input: are their outputs, final states and every gradient the same?
 
 :func:`assert_modules_close` is the comparison torchseq's own tests make between its fast and readable paths,
-between a layer and its converted twin, or between a cell you wrote and the built-in it should equal. Both
-modules are called the torchseq way, ``module(x, initial_state=..., lengths=...)`` (only the arguments
-given), and must return the same structure: a tensor, or nested tuples/lists of tensors (outputs, states).
+between a layer and torch.nn's, or between a cell you wrote and the built-in it should equal. Both modules
+are called the torchseq way, ``module(x, initial_state=..., lengths=...)`` (only the arguments given), and
+must return the same structure: a tensor, or nested tuples/lists of tensors (outputs, states). A torch.nn
+``RNN``/``LSTM``/``GRU`` (batch first) as ``b`` is adapted to ``a``'s conventions
+(:mod:`torchseq.testing.torch_nn`): packed lengths, stacked states, its parameter names.
 
 Gradients: the comparison backpropagates the same random cotangent through every returned tensor of both
 modules (``sum_k <w_k, out_k>``, w_k seeded) and compares the gradients with respect to x, to every tensor of
@@ -20,6 +22,8 @@ from typing import List, Optional, Tuple
 
 import torch
 from torch import nn
+
+from .torch_nn import AsTorchseq, parameter_pairs
 
 TOLERANCE = {torch.float64: 1e-10, torch.float32: 1e-5, torch.bfloat16: 1e-2, torch.float16: 1e-2}
 
@@ -78,6 +82,9 @@ def assert_modules_close(a: nn.Module, b: nn.Module, x: torch.Tensor, *, initial
     a, b = copy.deepcopy(a), copy.deepcopy(b)
     for parameter in [*a.parameters(), *b.parameters()]:
         parameter.grad = None                                                 # copied gradients would add up
+    pairs = None
+    if isinstance(b, nn.RNNBase):
+        b, pairs = AsTorchseq(b, a), parameter_pairs(a, b)
     runs = [_run(module, x, initial_state, lengths, gradients, seed) for module in (a, b)]
     report = ModulesReport()
     (out_a, inputs_a), (out_b, inputs_b) = runs
@@ -90,11 +97,16 @@ def assert_modules_close(a: nn.Module, b: nn.Module, x: torch.Tensor, *, initial
         for (name, ta), (_, tb) in zip(inputs_a, inputs_b):
             report.comparisons.append(_compare(f"grad {name}", ta.grad, tb.grad, tol))
         params_a, params_b = dict(a.named_parameters()), dict(b.named_parameters())
-        if set(params_a) != set(params_b):
-            raise AssertionError(f"a and b have different parameters: only in a {sorted(set(params_a) - set(params_b))}, "
-                                 f"only in b {sorted(set(params_b) - set(params_a))}")
+        if pairs is None:
+            if set(params_a) != set(params_b):
+                raise AssertionError(f"a and b have different parameters: only in a "
+                                     f"{sorted(set(params_a) - set(params_b))}, only in b "
+                                     f"{sorted(set(params_b) - set(params_a))}")
+            pairs = {name: [name] for name in params_a}
         for name, pa in params_a.items():
-            report.comparisons.append(_compare(f"grad {name}", pa.grad, params_b[name].grad, tol))
+            for other in pairs[name]:
+                label = f"grad {name}" if other == name else f"grad {name} vs {other.removeprefix('reference.')}"
+                report.comparisons.append(_compare(label, pa.grad, params_b[other].grad, tol))
     if not report.passed:
         first = report.failures[0]
         raise AssertionError(f"{first.name} differs: largest |a - b| / (1 + |b|) = {first.max_difference:.3e} at "
