@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
 
@@ -34,7 +34,7 @@ def run_folder(command: str, what: str, name: Optional[str] = None, out: Optiona
         raise ValueError("give --name (a folder under torchseq-runs/) or --out (any folder), not both")
     if name is not None and (not name or Path(name).name != name or name in (".", "..")):
         raise ValueError(f"--name must be a plain folder name (no '/'), got {name!r}")
-    chosen = out if out is not None else ROOT / command / name if name is not None else None
+    chosen = named_path(command, name, out)
     if chosen is None:
         stem = f"{what}-{time.strftime('%Y%m%d-%H%M%S')}"
         chosen, k = ROOT / command / stem, 2
@@ -70,10 +70,17 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def _write_marker(folder: Path, command: str, argv: Optional[Sequence[str]] = None) -> None:
+def named_path(command: str, name: Optional[str], out: Optional[Path]) -> Optional[Path]:
+    """The folder ``--out`` or ``--name`` chooses (None when neither is given)."""
+    if out is not None:
+        return Path(out)
+    return ROOT / command / name if name is not None else None
+
+
+def _write_marker(folder: Path, command: str) -> None:
     from ._io import write_atomic
     from . import __version__
-    record = {"command": command, "argv": list(sys.argv[1:] if argv is None else argv),
+    record = {"command": command, "argv": sys.argv[1:],
               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "torchseq": __version__, "torch": torch.__version__,
               "python": platform.python_version()}
     write_atomic(folder / MARKER, json.dumps(record, indent=1))

@@ -23,6 +23,7 @@ from typing import List, Optional, Tuple
 import torch
 from torch import nn
 
+from ..layers.states import map_state
 from .torch_nn import AsTorchseq, parameter_pairs
 
 TOLERANCE = {torch.float64: 1e-10, torch.float32: 1e-5, torch.bfloat16: 1e-2, torch.float16: 1e-2}
@@ -120,7 +121,9 @@ def _run(module: nn.Module, x: torch.Tensor, initial_state, lengths, gradients: 
     inputs = [("x", x)]
     kwargs = {}
     if initial_state is not None:
-        state = _map(initial_state, lambda t: t.detach().clone().requires_grad_(gradients and t.is_floating_point()))
+        _leaves(initial_state, what="initial_state must be")
+        state = map_state(lambda t: t.detach().clone().requires_grad_(gradients and t.is_floating_point()),
+                          initial_state)
         inputs += [(f"initial_state{path}", t) for path, t in _leaves(state) if t.requires_grad]
         kwargs["initial_state"] = state
     if lengths is not None:
@@ -136,21 +139,14 @@ def _run(module: nn.Module, x: torch.Tensor, initial_state, lengths, gradients: 
     return named, inputs
 
 
-def _leaves(value, path: str = ""):
-    """[(path like "[1][0]", tensor)] of a tensor or nested tuples/lists of tensors, in order."""
+def _leaves(value, path: str = "", what: str = "a module must return"):
+    """[(path like "[1][0]", tensor)] of a tensor or nested tuples/lists of tensors, in order; a TypeError
+    starting with ``what`` for anything else."""
     if isinstance(value, torch.Tensor):
         return [(path, value)]
     if isinstance(value, (tuple, list)):
-        return [leaf for k, v in enumerate(value) for leaf in _leaves(v, f"{path}[{k}]")]
-    raise TypeError(f"a module must return tensors or tuples/lists of them, got {type(value).__name__} at {path or 'top'}")
-
-
-def _map(value, fn):
-    if isinstance(value, torch.Tensor):
-        return fn(value)
-    if isinstance(value, (tuple, list)):
-        return type(value)(_map(v, fn) for v in value)
-    raise TypeError(f"initial_state must be a tensor or nested tuples/lists of tensors, got {type(value).__name__}")
+        return [leaf for k, v in enumerate(value) for leaf in _leaves(v, f"{path}[{k}]", what)]
+    raise TypeError(f"{what} tensors or tuples/lists of them, got {type(value).__name__} at {path or 'top'}")
 
 
 def _compare(name: str, a: Optional[torch.Tensor], b: Optional[torch.Tensor], tol: float) -> Comparison:

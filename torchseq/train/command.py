@@ -15,7 +15,7 @@ from torch.utils.data import TensorDataset
 from .. import data as D
 from .. import layers as L
 from .._io import write_atomic
-from .._runs import ROOT, add_arguments as add_run_arguments, run_folder
+from .._runs import add_arguments as add_run_arguments, named_path, run_folder
 from .._cli_types import count, device, positive_float, positive_int, probability
 from ..models import SeriesForecaster
 from .callbacks import EarlyStopping, ModelCheckpoint
@@ -185,7 +185,7 @@ def _folder(args) -> Path:
     if distributed and args.run_name is None and args.out is None:
         raise ValueError("under torchrun give --name or --out, so that every process writes to the same folder")
     if int(os.environ.get("RANK", "0")) != 0:
-        return args.out if args.out is not None else ROOT / "train" / args.run_name
+        return named_path("train", args.run_name, args.out)
     what = f"{args.dataset}_{args.model}" + ("_quick" if args.quick else "")
     return run_folder("train", what, args.run_name, args.out, args.overwrite, continues=args.resume)
 

@@ -227,7 +227,6 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_begin(self)
         shown = bar(epochs, "training", verbose == 1 and self.rank == 0, initial=self.epoch)
-        spent, run = 0.0, 0
         while self.epoch < epochs and not self.stop_training:
             start = time.perf_counter()
             logs = self._run_epoch(train, batch_size, shuffle, steps_per_epoch, train=True, verbose=verbose)
@@ -242,7 +241,6 @@ class Trainer:
             logs["lr"] = self.optimizer.param_groups[0]["lr"]
             logs["seconds"] = time.perf_counter() - start
             self.epoch += 1
-            spent, run = spent + logs["seconds"], run + 1
             self.history = pd.concat([self.history, pd.DataFrame([logs], index=pd.Index([self.epoch], name="epoch"))])
             for cb in self.callbacks:
                 cb.on_epoch_end(self, self.epoch, logs)
@@ -251,7 +249,7 @@ class Trainer:
             shown.update()
             shown.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "val_loss")})
             if verbose == 2 and self.rank == 0:
-                say(epoch_line(self.epoch, epochs, logs, spent / run))
+                say(epoch_line(self.epoch, epochs, logs, float(self.history["seconds"].mean())))
         shown.close()
         for cb in self.callbacks:
             cb.on_train_end(self)
