@@ -2,6 +2,9 @@
 
 - :func:`assert_modules_close`: two modules, one input; outputs, final states and the gradients with respect
   to the input, the initial state and every parameter compared, with a table of the differences.
+- :func:`check_cell`: every clause of the recurrent-cell contract (one step, per-step projection, gradcheck,
+  padding, go_backwards, Bidirectional, Stacked, variational masks, dtype and device, trace) run on a cell, with
+  a report; optionally its equations against a reference step.
 - :mod:`torchseq.testing.reference`: an independent float64 NumPy statement of every built-in cell's
   equations; :func:`numpy_parameters` gives a cell's parameters in the form its steps take.
 """
@@ -11,6 +14,7 @@ import numpy as np
 from torch import nn
 
 from . import reference
+from .cells import CellCheck, CellReport, check_cell
 from .modules import Comparison, ModulesReport, assert_modules_close
 
 
@@ -22,4 +26,4 @@ def numpy_parameters(cell: nn.Module) -> Dict[str, np.ndarray]:
     return {name: value.detach().double().cpu().numpy() for name, value in cell.named_parameters()}
 
 
-__all__ = ["assert_modules_close", "ModulesReport", "Comparison", "reference", "numpy_parameters"]
+__all__ = ["assert_modules_close", "ModulesReport", "Comparison", "check_cell", "CellReport", "CellCheck", "reference", "numpy_parameters"]
