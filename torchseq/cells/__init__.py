@@ -5,5 +5,6 @@ from .layer_norm_lstm import LayerNormLSTMCell
 from .lstm import LSTMCell
 from .peephole_lstm import PeepholeLSTMCell
 from .simple_rnn import SimpleRNNCell
+from . import variants
 
-__all__ = ["RecurrentCell", "SimpleRNNCell", "LSTMCell", "PeepholeLSTMCell", "GRUCell", "LayerNormLSTMCell"]
+__all__ = ["RecurrentCell", "SimpleRNNCell", "LSTMCell", "PeepholeLSTMCell", "GRUCell", "LayerNormLSTMCell", "variants"]

@@ -6,7 +6,8 @@ makes it from a cell), one sample's input ``x`` (F,) and state, and returns (out
 
 - ``simple_rnn`` (Hands-On ML eq. 15-1, with the book's layer norm), ``lstm`` (eq. 15-3), ``peephole_lstm``
   (Gers & Schmidhuber 2000), ``gru_reset_before`` (eq. 15-4), ``gru_reset_after`` (torch.nn's and cuDNN's
-  form), ``layer_norm_lstm`` (Ba et al. 2016);
+  form), ``layer_norm_lstm`` (Ba et al. 2016), ``greff_lstm`` (the vanilla LSTM of Greff et al. 2017 and its
+  eight variants, ``variant="NIG"`` ...);
 - ``run(step, p, x, state0, lengths, backwards, mx, mh, zoneout, keep)`` loops a step over a batch (N, L, F)
   sample by sample, with right-padded lengths, reading backwards, explicit dropout masks and zoneout.
 
@@ -160,3 +161,41 @@ def run(step, p, x, state0, lengths=None, backwards=False, mx=None, mh=None, zon
                 internals.setdefault(k, np.zeros((N, L, v.shape[0])))[n, pos] = v
         finals.append(state)
     return outputs, finals, internals
+
+
+# Greff et al. 2017, "LSTM: A Search Space Odyssey": the gate blocks each variant keeps, its peepholes and
+# the one part it changes.
+GREFF_BLOCKS = {"NIG": "fgo", "NFG": "igo", "NOG": "ifg", "CIFG": "igo"}
+GREFF_PEEPHOLES = {"NIG": "fo", "NFG": "io", "NOG": "if", "CIFG": "io", "NP": ""}
+
+
+def greff_lstm(p, x, state, variant="V", mx=None, mh=None):
+    """Greff et al. 2017 section II (vanilla: block input z, gates i, f, o with peepholes p_i, p_f on c_{t-1}
+    and p_o on c_t) and the variant named by ``variant`` (section III-B): NIG i = 1, NFG f = 1, NOG o = 1,
+    NIAF z unsquashed, NOAF y = c o, CIFG f = 1 - i, NP no peepholes, FGR gates reading the previous gates
+    through p["weight_gates"] (3H, 3H). The blocks of p["weight_ih"] are those the variant keeps, in the order
+    i, f, z, o; FGR's state is (y, c, i, f, o)."""
+    blocks = GREFF_BLOCKS.get(variant, "ifgo")
+    peep = GREFF_PEEPHOLES.get(variant, "ifo")
+    y, c_prev = state[0], state[1]
+    a = {name: wx + wy + b for name, wx, wy, b in
+         zip(blocks, per_gate(p["weight_ih"], x, mx, len(blocks)), per_gate(p["weight_hh"], y, mh, len(blocks)),
+             split(p["bias"], len(blocks)))}
+    if variant == "FGR":
+        r = split(p["weight_gates"] @ np.concatenate(state[2:]), 3)
+        a = {name: a[name] + (r["ifo".index(name)] if name in "ifo" else 0.0) for name in a}
+    p_i = p["weight_ci"] if "i" in peep else 0.0
+    p_f = p["weight_cf"] if "f" in peep else 0.0
+    p_o = p["weight_co"] if "o" in peep else 0.0
+    ones = np.ones_like(c_prev)
+    z = a["g"] if variant == "NIAF" else np.tanh(a["g"])
+    i = ones if variant == "NIG" else sigmoid(a["i"] + p_i * c_prev)
+    if variant == "CIFG":
+        f = 1.0 - i
+    else:
+        f = ones if variant == "NFG" else sigmoid(a["f"] + p_f * c_prev)
+    c = z * i + c_prev * f
+    o = ones if variant == "NOG" else sigmoid(a["o"] + p_o * c)
+    y = (c if variant == "NOAF" else np.tanh(c)) * o
+    new = (y, c, i, f, o) if variant == "FGR" else (y, c)
+    return y, new, {"i": i, "f": f, "g": z, "o": o, "c": c, "h": y}
