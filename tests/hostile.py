@@ -1,6 +1,7 @@
 """The hostile-input sweep shared by tests/test_hostile_api.py: every public callable with one valid call, each
 argument swapped in turn for a hostile value; the outcome must be a correct result or a refusal by torchseq
 itself that names the argument."""
+import copy
 import math
 import os
 import traceback
@@ -15,6 +16,7 @@ from torch import nn
 from torchseq import data as D
 from torchseq import interop, study
 from torchseq.models import SeriesForecaster, WaveNet
+from torchseq.testing import assert_modules_close, check_cell
 from torchseq.train import EarlyStopping, ModelCheckpoint, Trainer
 
 PACKAGE = os.path.dirname(ts.__file__)
@@ -55,6 +57,7 @@ def _drawn(plot):
 
 
 _X = _x(2, 5, 3)
+_GRU = ts.GRU(3, 4)
 _TRACE = ts.trace(ts.LSTM(3, 4), _X)[1]
 
 
@@ -124,6 +127,15 @@ CASES = {
     "plot_receptive_field": (_drawn(study.plot_receptive_field), {
         "levels": study.receptive_field_map([ts.Conv1D(1, 2, 2, padding="causal")], 8, 1), "names": ["in", "out"]}),
     "generate_time_series": (D.generate_time_series, {"batch_size": 2, "n_steps": 5, "seed": 0, "noise": 0.1}),
+    "adding_problem": (D.adding_problem, {"n": 4, "length": 6, "seed": 0}),
+    "recall_task": (D.recall_task, {"n": 4, "symbols": 2, "classes": 3, "delay": 2, "seed": 0}),
+    "CoupledGateLSTMCell": (ts.cells.variants.CoupledGateLSTMCell, {"input_size": 3, "hidden_size": 4}),
+    "FullGateRecurrenceLSTMCell": (ts.cells.variants.FullGateRecurrenceLSTMCell, {"input_size": 3, "hidden_size": 4}),
+    "check_cell": (lambda **kw: check_cell(**kw).passed,
+                   {"cell_or_factory": ts.GRUCell, "input_size": 2, "hidden_size": 3, "batch": 2, "steps": 3,
+                    "seed": 0}),
+    "assert_modules_close": (lambda **kw: assert_modules_close(**kw).passed,
+                             {"a": _GRU, "b": copy.deepcopy(_GRU), "x": _X, "tol": 1e-5, "seed": 0}),
     "load_synthetic": (D.load_synthetic, {"n_steps": 5, "ahead": 1, "n_series": 4, "seed": 0, "split": (2, 1, 1)}),
     "WindowDataset": (D.WindowDataset, {"data": _series(), "lookback": 6, "delay": 2, "min_index": 0,
                                         "max_index": 40, "step": 2, "target_column": 1}),

@@ -55,12 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=count, default=0, help="random seed of weights and inputs (default 0)")
     demo.set_defaults(run=_demo)
     experiment = commands.add_parser("experiment", help="run one of the study experiments")
-    experiment.add_argument("name", choices=["dropout"], help="dropout: naive per-step vs variational dropout")
+    experiment.add_argument("name", choices=["dropout", "odyssey"],
+                            help="dropout: naive per-step vs variational dropout; odyssey: the LSTM variants of "
+                                 "Greff et al. 2017 on the adding problem, a recall task and sequential digits")
     experiment.add_argument("--quick", action="store_true", help="test-sized run (seconds), clearly labelled")
     experiment.add_argument("--epochs", type=positive_int, help="override the number of epochs")
-    experiment.add_argument("--layer", choices=["LSTM", "GRU", "SimpleRNN"], help="recurrent layer (default LSTM)")
-    experiment.add_argument("--dropout", type=probability, help="input dropout rate (default 0)")
-    experiment.add_argument("--recurrent-dropout", type=probability, help="recurrent dropout rate (default 0.3)")
+    experiment.add_argument("--layer", choices=["LSTM", "GRU", "SimpleRNN"], help="dropout: recurrent layer (default LSTM)")
+    experiment.add_argument("--dropout", type=probability, help="dropout: input dropout rate (default 0)")
+    experiment.add_argument("--recurrent-dropout", type=probability, help="dropout: recurrent dropout rate (default 0.3)")
+    experiment.add_argument("--tasks", nargs="+", choices=["adding", "recall", "digits"],
+                            help="odyssey: which tasks (default all three; digits needs scikit-learn)")
+    experiment.add_argument("--variants", nargs="+", choices=["V", "NIG", "NFG", "NOG", "NIAF", "NOAF", "CIFG", "NP",
+                                                              "FGR"], help="odyssey: which variants (default all; V is "
+                                                                           "always run)")
     experiment.add_argument("--seeds", type=count, nargs="+", help="seeds to repeat the run with (default 0 1 2)")
     experiment.add_argument("--device", type=device, default="cpu", help="cpu or cuda (default cpu)")
     experiment.add_argument("--quiet", action="store_true", help="only the table: no progress lines")
@@ -68,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.set_defaults(run=_experiment)
     train_command.add_parser(commands)
     reproduce_command.add_parser(commands)
+    verify = commands.add_parser(
+        "verify", help="prove torchseq equal to torch.nn (cuDNN on a GPU), Keras and its equations on this machine",
+        description="Run the library's parity checks here and print one table: every layer torch.nn has against "
+                    "torch.nn (cuDNN on a GPU) with outputs, states and every gradient; Keras' layers when Keras "
+                    "is installed; every other cell through torchseq.testing.check_cell (NumPy equations, "
+                    "gradcheck, the layer contract). Exit status 1 when a row fails.")
+    verify.add_argument("--device", type=device, default="cpu", help="cpu or cuda")
+    verify.add_argument("--dtype", nargs="+", choices=["float64", "float32", "tf32", "bfloat16"],
+                        help="which comparisons with torch.nn (default float64 float32; on cuda also tf32 bfloat16: "
+                             "float32 with TF32 products, and bfloat16)")
+    verify.add_argument("--quick", action="store_true", help="small shapes and only the cells torch.nn lacks: "
+                                                             "about half a minute on a CPU")
+    verify.add_argument("--json", action="store_true", help="print JSON (machine, passed, rows) instead of the table")
+    verify.set_defaults(run=_verify)
     bench = commands.add_parser("bench", help="run the benchmark scripts of the source checkout",
                                 description="Run the benchmark scripts in benchmarks/ (they ship with the source "
                                             "checkout); their tables go to a run folder under torchseq-runs/bench/, "
@@ -93,9 +114,46 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(seed=args.seed)
 
 
+ONLY_FOR = {"dropout": ("tasks", "variants"), "odyssey": ("layer", "dropout", "recurrent_dropout")}
+
+
 def _experiment(args: argparse.Namespace) -> int:
+    wrong = [name for name in ONLY_FOR[args.name] if getattr(args, name) is not None]
+    if wrong:
+        options = ", ".join("--" + name.replace("_", "-") for name in wrong)
+        raise ValueError(f"{options} belong{'s' * (len(wrong) == 1)} to another experiment, not {args.name}")
+    return _odyssey(args) if args.name == "odyssey" else _dropout(args)
+
+
+def _odyssey(args: argparse.Namespace) -> int:
+    from .experiments.odyssey import OdysseyExperiment, markdown, plot, run_odyssey, with_options
+    variants = None if args.variants is None else tuple(dict.fromkeys(["V", *args.variants]))
+    cfg = with_options(OdysseyExperiment.quick() if args.quick else OdysseyExperiment(), epochs=args.epochs,
+                       tasks=tuple(args.tasks) if args.tasks else None, variants=variants,
+                       seeds=tuple(args.seeds) if args.seeds else None)
+    stem = "odyssey" + ("_quick" if args.quick else "")
+    out = run_folder("experiment", stem, args.run_name, args.out, args.overwrite)
+    runs = len(cfg.tasks) * len(cfg.variants) * len(cfg.seeds)
+    if not args.quiet:
+        say(f"experiment odyssey{' (QUICK smoke run)' if args.quick else ''}: {runs} runs; results go to {out}{os.sep}")
+    result = run_odyssey(cfg, device=args.device, log=None if args.quiet else say)
+    return _write_experiment(out, stem, result, ("QUICK (test-sized) run\n\n" if args.quick else "") + markdown(result),
+                             plot, args.quick)
+
+
+def _write_experiment(out: Path, stem: str, result: dict, table: str, plot, quick: bool) -> int:
     import json
 
+    write_atomic(out / f"{stem}.json", json.dumps(result, indent=1))
+    write_atomic(out / f"{stem}.md", table)
+    drawn = plot(result, out / f"{stem}.png", quick=quick)
+    print(table)
+    print(f"wrote {out / stem}.json, .md" + (", .png" if drawn else " (no PNG: matplotlib is not installed)")
+          + f"; results in {out}{os.sep}")
+    return 0
+
+
+def _dropout(args: argparse.Namespace) -> int:
     from .experiments.dropout import DropoutExperiment, markdown, plot, run_dropout_experiment, with_options
     cfg = with_options(DropoutExperiment.quick() if args.quick else DropoutExperiment(), epochs=args.epochs,
                        layer=args.layer, dropout=args.dropout, recurrent_dropout=args.recurrent_dropout,
@@ -106,14 +164,15 @@ def _experiment(args: argparse.Namespace) -> int:
         say(f"experiment dropout{' (QUICK smoke run)' if args.quick else ''}: {len(cfg.seeds) * 3} runs; results "
             f"go to {out}{os.sep}")
     result = run_dropout_experiment(cfg, device=args.device, verbose=0, log=None if args.quiet else say)
-    table = ("QUICK (test-sized) run\n\n" if args.quick else "") + markdown(result)
-    write_atomic(out / f"{stem}.json", json.dumps(result, indent=1))
-    write_atomic(out / f"{stem}.md", table)
-    drawn = plot(result, out / f"{stem}.png", quick=args.quick)
-    print(table)
-    print(f"wrote {out / stem}.json, .md" + (", .png" if drawn else " (no PNG: matplotlib is not installed)")
-          + f"; results in {out}{os.sep}")
-    return 0
+    return _write_experiment(out, stem, result, ("QUICK (test-sized) run\n\n" if args.quick else "") + markdown(result),
+                             plot, args.quick)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .verify import as_json, passed, run_verify, table
+    rows = run_verify(args.device, args.dtype, args.quick, log=None if args.json else say)
+    print(as_json(rows) if args.json else table(rows))
+    return 0 if passed(rows) else 1
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -158,11 +217,11 @@ def _files(folder: Path) -> dict:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Parse the command line and run the command; returns the process exit code: 0 done, 2 a bad flag or
-    input (one line naming it, as argparse does), 1 a run that diverged. ``--debug`` re-raises instead."""
+    input or a missing optional package (one line naming it, as argparse does), 1 a run that diverged. ``--debug`` re-raises instead."""
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, TypeError, OSError, FloatingPointError) as error:
+    except (ValueError, TypeError, OSError, ImportError, FloatingPointError) as error:
         if args.debug:
             raise
         print(f"torchseq {args.command}: error: {error}", file=sys.stderr)

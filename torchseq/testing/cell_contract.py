@@ -366,7 +366,7 @@ def fast_path(s: Setup):
     layer = s.layer()
     kernel, why = choose(layer)
     if kernel is None:
-        return "n/a", None, f"no fast kernel: {why}; the layer runs this cell's step"
+        return "n/a", None, f"{why}: the layer runs this cell's step"
 
     class Readable(type(layer)):
         def forward(self, *args, **kwargs):

@@ -21,7 +21,7 @@ from typing import Callable, List, Optional, Union
 
 import torch
 
-from .._validate import check_size
+from .._validate import check_bool, check_device, check_seed, check_size
 from ..cells.base import RecurrentCell
 from . import cell_contract as clause
 from .cell_contract import Setup, redrawn, top_cell
@@ -119,10 +119,9 @@ def check_cell(cell_or_factory: Union[RecurrentCell, Callable[[int, int], Recurr
     if reference is not None and not callable(reference):
         raise TypeError(f"reference must be a step function such as torchseq.testing.reference.lstm, got "
                         f"{type(reference).__name__}")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was asked for but torch.cuda.is_available() is False")
-    setup = _setup(cell, factory, N, L, int(seed), device)
+    device = check_device("device", device)
+    raise_on_failure = check_bool("raise_on_failure", raise_on_failure)
+    setup = _setup(cell, factory, N, L, check_seed("seed", seed), device)
     report = CellReport(_name(cell_or_factory, cell))
     for name, run in CLAUSES:
         if name == "equations":

@@ -23,6 +23,7 @@ from typing import List, Optional, Tuple
 import torch
 from torch import nn
 
+from .._validate import check_bool, check_real, check_seed
 from ..layers.states import map_state
 from .torch_nn import AsTorchseq, parameter_pairs
 
@@ -65,21 +66,24 @@ class ModulesReport:
 
 
 def assert_modules_close(a: nn.Module, b: nn.Module, x: torch.Tensor, *, initial_state=None, lengths=None,
-                         tol: Optional[float] = None, gradients: bool = True, seed: int = 0) -> ModulesReport:
+                         tol: Optional[float] = None, gradients: bool = True, seed: int = 0,
+                         raise_on_failure: bool = True) -> ModulesReport:
     """Run ``a`` and ``b`` on the same ``x`` (and ``initial_state``, ``lengths``), compare what they return and
     (``gradients``) the gradients with respect to x, the initial state and every parameter.
 
     Returns the :class:`ModulesReport` when everything is within ``tol``; raises AssertionError naming the
     first tensor that is not (which output, state, input or parameter), where its largest difference is and
-    how large, with the whole table. Neither module's parameters nor gradients are changed: both run on
-    copies.
+    how large, with the whole table (``raise_on_failure=False`` returns the report either way). Neither
+    module's parameters nor gradients are changed: both run on copies.
     """
     if not isinstance(a, nn.Module) or not isinstance(b, nn.Module):
         raise TypeError(f"a and b must be torch.nn.Modules, got {type(a).__name__} and {type(b).__name__}")
     if not isinstance(x, torch.Tensor) or not x.is_floating_point():
         raise TypeError(f"x must be a floating-point tensor (N, L, F), got "
                         f"{type(x).__name__ if not isinstance(x, torch.Tensor) else x.dtype}")
-    tol = TOLERANCE.get(x.dtype, 1e-5) if tol is None else float(tol)
+    tol = TOLERANCE.get(x.dtype, 1e-5) if tol is None else check_real("tol", tol, minimum=0.0)
+    gradients, raise_on_failure = check_bool("gradients", gradients), check_bool("raise_on_failure", raise_on_failure)
+    seed = check_seed("seed", seed)
     a, b = copy.deepcopy(a), copy.deepcopy(b)
     for parameter in [*a.parameters(), *b.parameters()]:
         parameter.grad = None                                                 # copied gradients would add up
@@ -108,7 +112,7 @@ def assert_modules_close(a: nn.Module, b: nn.Module, x: torch.Tensor, *, initial
             for other in pairs[name]:
                 label = f"grad {name}" if other == name else f"grad {name} vs {other.removeprefix('reference.')}"
                 report.comparisons.append(_compare(label, pa.grad, params_b[other].grad, tol))
-    if not report.passed:
+    if raise_on_failure and not report.passed:
         first = report.failures[0]
         raise AssertionError(f"{first.name} differs: largest |a - b| / (1 + |b|) = {first.max_difference:.3e} at "
                              f"index {first.where}, above the tolerance {first.tolerance:.1e}\n{report}")
