@@ -1,7 +1,7 @@
 """Every notebook runs top to bottom in quick mode (TORCHSEQ_QUICK=1: smaller data, fewer epochs), so a
 broken notebook fails the build; and every committed notebook carries the outputs of one clean run
 (notebooks/refresh.py), with each figure followed by the paragraph that says what to see in it.
-Notebooks import torchseq and define no library code."""
+Notebooks import torchseq and define no library code, except 09, whose subject is writing a cell."""
 import base64
 import json
 import re
@@ -13,10 +13,11 @@ nbformat = pytest.importorskip("nbformat", reason="the notebook runner needs the
 nbclient = pytest.importorskip("nbclient", reason="the notebook runner needs the dev extra (nbclient, nbformat)")
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+WRITES_A_CELL = "09_"                   # the notebook whose subject is writing a cell of your own
 
 
 def test_notebooks_exist():
-    assert [p.name[:3] for p in NOTEBOOKS] == [f"{k:02d}_" for k in range(1, 9)], NOTEBOOKS
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{k:02d}_" for k in range(1, 10)], NOTEBOOKS
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -24,7 +25,8 @@ def test_notebook_runs(path, monkeypatch, tmp_path):
     monkeypatch.setenv("TORCHSEQ_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     book = nbformat.read(path, as_version=4)
-    assert not any("def " in c.source and "class " in c.source for c in book.cells if c.cell_type == "code")
+    if not path.name.startswith(WRITES_A_CELL):                                  # the others define no library code
+        assert not any("def " in c.source and "class " in c.source for c in book.cells if c.cell_type == "code")
     client = nbclient.NotebookClient(book, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
     client.execute()
