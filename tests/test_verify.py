@@ -18,6 +18,8 @@ def tiny(monkeypatch):
     monkeypatch.setattr(verify.Sizes, "of", classmethod(lambda cls, quick: cls(3, 5, 2, 3)))
     monkeypatch.setattr(verify, "TORCH_NN", {k: verify.TORCH_NN[k] for k in ("LSTM", "GRU reset_after")})
     monkeypatch.setattr(verify, "NO_TORCH_NN", ("peephole_lstm",))
+    monkeypatch.setattr(verify, "CONVOLUTIONS", {k: verify.CONVOLUTIONS[k] for k in
+                                                 ("Conv1D causal, dilation 4", "GlobalAvgPool1D")})
     monkeypatch.setattr(verify, "VARIANT_CELLS", {"CIFG": verify.VARIANT_CELLS["CIFG"]})
 
 
@@ -26,6 +28,7 @@ def test_every_row_passes_and_the_table_names_each(tiny, capsys):
     out = capsys.readouterr().out
     for words in ("| LSTM (1 layer) | torch.nn | float64, cpu |", "| GRU reset_after (2 layers, bidirectional) |",
                   "| float32, cpu |", "| peephole_lstm | NumPy equations, gradcheck, contract |", "| Greff CIFG |",
+                  "| Conv1D causal, dilation 4 | torch.nn | float64, cpu |", "| GlobalAvgPool1D | torch.nn |",
                   "rows pass, 0 fail", "torchseq verify on torch " + torch.__version__):
         assert words in out, words
 
@@ -34,13 +37,23 @@ def test_a_row_that_differs_fails_the_command(tiny, monkeypatch, capsys):
     def off_by_a_little(module):
         ours = ts.interop.from_torch(module)
         with torch.no_grad():
-            next(ours.parameters()).view(-1)[0] += 1e-3
+            for p in list(ours.parameters())[:1]:                                   # pools have none
+                p.view(-1)[0] += 1e-3
         return ours
 
     monkeypatch.setattr(verify, "from_torch", off_by_a_little)
     assert main(["verify", "--quick", "--dtype", "float64"]) == 1
     out = capsys.readouterr().out
     assert "**FAIL**" in out and "output[0] differs" in out and "0 fail" not in out
+    assert "| Conv1D causal, dilation 4 | torch.nn | float64, cpu |" in out and "output differs" in out
+
+
+def test_every_convolution_and_pool_equals_torch_nn_with_gradients():
+    s = verify.Sizes.of(quick=True)
+    rows = list(verify.convolution_rows(torch.device("cpu"), "float64", quick=True))
+    assert [r.module for r in rows] == list(verify.CONVOLUTIONS) and s.L == 12
+    assert all(r.passed and r.states is None and r.outputs < 1e-12 for r in rows), verify.table(rows)
+    assert all(r.gradients < 1e-12 for r in rows)
 
 
 def test_json_is_machine_readable(tiny, capsys):

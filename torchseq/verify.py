@@ -4,9 +4,10 @@ Three kinds of row, each comparing a built-in torchseq module with an independen
 
 - **torch.nn** (cuDNN on a GPU): every layer that torch.nn has -- SimpleRNN (tanh, relu), LSTM, GRU (torch.nn's
   reset-after form) -- one-layer and two-layer bidirectional, from a random initial state over a ragged batch
-  (lengths as a PackedSequence), with the weights copied by :func:`torchseq.interop.from_torch`. Compared by
-  :func:`torchseq.testing.assert_modules_close`: outputs, final states, and the gradients with respect to the
-  input, the initial state and every parameter.
+  (lengths as a PackedSequence), with the weights copied by :func:`torchseq.interop.from_torch`; Conv1D (valid,
+  same with dilation and groups, strided, causal) and the pools, copied by
+  :func:`torchseq.interop.from_torch`. Compared by :func:`torchseq.testing.assert_modules_close`: outputs,
+  final states, and the gradients with respect to the input, the initial state and every parameter.
 - **Keras**, when it is installed: SimpleRNN, LSTM and both GRU forms against Keras' own layers with the same
   weights (:func:`torchseq.interop.load_keras_weights`), outputs and final states, float32.
 - **the cell contract**: every cell without a torch.nn counterpart (peephole LSTM, layer-norm LSTM, the
@@ -45,6 +46,17 @@ TORCH_NN = {"SimpleRNN": (nn.RNN, {}), "SimpleRNN relu": (nn.RNN, {"nonlinearity
             "LSTM": (nn.LSTM, {}), "GRU reset_after": (nn.GRU, {})}
 NO_TORCH_NN = ("peephole_lstm", "layer_norm_lstm", "gru_reset_before", "gru_reset_before_relu", "gru_reset_after_relu",
                "ln_simple_rnn")
+# name -> (the torch.nn module for F input channels, zeros torchseq's causal padding puts in front)
+CONVOLUTIONS = {
+    "Conv1D valid": (lambda F: nn.Conv1d(F, 2 * F, 3), 0),
+    "Conv1D same, dilation 2, 2 groups": (lambda F: nn.Conv1d(F, 2 * F, 3, padding="same", dilation=2, groups=2), 0),
+    "Conv1D valid, stride 2": (lambda F: nn.Conv1d(F, 2 * F, 4, stride=2), 0),
+    "Conv1D causal, dilation 4": (lambda F: nn.Conv1d(F, F, 2, dilation=4), 4),
+    "MaxPool1D(2)": (lambda F: nn.MaxPool1d(2), 0),
+    "AvgPool1D(3, 2)": (lambda F: nn.AvgPool1d(3, 2), 0),
+    "GlobalMaxPool1D": (lambda F: nn.AdaptiveMaxPool1d(1), 0),
+    "GlobalAvgPool1D": (lambda F: nn.AdaptiveAvgPool1d(1), 0),
+}
 KERAS = {"SimpleRNN": ("SimpleRNN", {}), "LSTM": ("LSTM", {}), "GRU reset_before": ("GRU", {"reset_after": False}),
          "GRU reset_after": ("GRU", {"reset_after": True})}
 
@@ -110,6 +122,8 @@ def run_verify(device: str = "cpu", dtypes: Optional[List[str]] = None, quick: b
     for condition in dtypes:
         for row in torch_nn_rows(device, condition, quick):
             add(row)
+        for row in convolution_rows(device, condition, quick):
+            add(row)
     for row in keras_rows(quick):
         add(row)
     for row in contract_rows(device, quick):
@@ -152,13 +166,51 @@ def torch_nn_rows(device: torch.device, condition: str, quick: bool) -> Iterator
 
 
 def _grouped(report):
-    """(outputs, states, gradients): the largest difference of each group of the report's rows."""
-    groups = {"outputs": 0.0, "states": 0.0, "gradients": 0.0}
+    """(outputs, states, gradients): the largest difference of each group of the report's rows (states None for
+    a module that returns one tensor)."""
+    groups = {"outputs": 0.0, "states": None, "gradients": 0.0}
     for c in report.comparisons:
-        key = ("gradients" if c.name.startswith("grad ") else "outputs" if c.name.startswith("output[0]")
-               else "states")
-        groups[key] = max(groups[key], c.max_difference)
+        key = ("gradients" if c.name.startswith("grad ") else
+               "outputs" if c.name == "output" or c.name.startswith("output[0]") else "states")
+        groups[key] = max(groups[key] or 0.0, c.max_difference)
     return groups["outputs"], groups["states"], groups["gradients"]
+
+
+class _Wrapped(nn.Module):
+    """One convolution or pool as ``layer``, so that torchseq's and torch.nn's parameters share their names; a
+    torch.nn one (``channels_first``) is called on (N, C, L) with ``left`` zeros in front, answering (N, L, C)."""
+
+    def __init__(self, layer: nn.Module, channels_first: bool = False, left: int = 0):
+        super().__init__()
+        self.layer, self.channels_first, self.left = layer, channels_first, left
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.channels_first:
+            return self.layer(x)
+        x = nn.functional.pad(x.transpose(1, 2), (self.left, 0))                   # (N, C, left + L)
+        y = self.layer(x)                                                          # (N, C', L') or (N, C, 1)
+        return y.squeeze(2) if isinstance(self.layer, (nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d)) \
+            else y.transpose(1, 2)                                                 # (N, C) or (N, L', C')
+
+
+def convolution_rows(device: torch.device, condition: str, quick: bool) -> Iterator[Row]:
+    """Conv1D (valid, same with dilation and groups, strided, causal) and the pools against torch.nn's, the
+    weights copied by :func:`torchseq.interop.from_torch`: outputs and the gradients of x and the weights."""
+    s = Sizes.of(quick)
+    dtype, tf32_on, tol, label = CONDITIONS[condition]
+    backend = "cuDNN" if device.type == "cuda" else "torch.nn"
+    for name, (make, left) in CONVOLUTIONS.items():
+        torch.manual_seed(0)
+        theirs = make(s.F).to(device=device, dtype=dtype)
+        ours = from_torch(theirs)
+        if left:
+            ours.padding = "causal"                                                # the same zeros, in front
+        x = torch.randn(s.N, s.L, s.F, device=device, dtype=dtype)
+        with tf32(tf32_on):
+            report = assert_modules_close(_Wrapped(ours), _Wrapped(theirs, True, left), x, tol=tol,
+                                          raise_on_failure=False)
+        yield Row(name, backend, f"{label}, {device.type}", *_grouped(report), tol, report.passed,
+                  _first_failure(report))
 
 
 def _first_failure(report) -> str:
@@ -173,6 +225,10 @@ def keras_rows(quick: bool) -> Iterator[Row]:
         yield Row("SimpleRNN, LSTM, GRU", "Keras", "-", None, None, None, CONDITIONS["float32"][2], None,
                   f"skipped: Keras cannot be imported ({error}); pip install keras, and KERAS_BACKEND=torch "
                   f"runs it on PyTorch")
+        return
+    if not hasattr(keras, "ops"):
+        yield Row("SimpleRNN, LSTM, GRU", "Keras", "-", None, None, None, CONDITIONS["float32"][2], None,
+                  f"skipped: Keras {keras.__version__} is not Keras 3 (pip install 'keras>=3')")
         return
     import numpy as np
 
