@@ -1,6 +1,6 @@
 """The docs stay whole: every relative link of the README and the guide points at a file that exists, the
-README stays a short guide, the API reference lists every public module, and the script that draws the guide's
-pictures runs."""
+README stays a short guide, the API reference lists every public module, the script that draws the guide's
+pictures runs, and the write-your-own-cell page's code runs as written."""
 import importlib.util
 import re
 from pathlib import Path
@@ -49,3 +49,21 @@ def test_every_public_module_is_in_the_api_reference():
     public = {m for m in modules if not any(part.startswith("_") for part in m.split("."))}
     listed = set(re.findall(r"automodule:: (\S+)", " ".join(p.read_text() for p in (ROOT / "docs" / "api").glob("*.rst"))))
     assert sorted(public - listed - {"torchseq", "torchseq.cli", "torchseq.demo"}) == []
+
+
+def test_the_your_own_cell_page_runs_as_written(monkeypatch):
+    """Its code blocks, in order, in one namespace: the cell, its check (which raises on a failing clause), its
+    use in every wrapper with a trace and its plot, and the variant's excerpt."""
+    pytest.importorskip("matplotlib")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    import matplotlib
+    matplotlib.use("Agg")
+    text = (ROOT / "docs" / "your-own-cell.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 4
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "your-own-cell.md", "exec"), namespace)
+    assert namespace["internals"]["f"].shape == (8, 20, 32)
+    assert namespace["deep"](namespace["x"]).shape == (8, 32)
+    assert namespace["CoupledGateLSTMCell"](3, 4).gates == ("i", "g", "o")
