@@ -14,14 +14,16 @@ from .._habits import refuses_other_libraries_options
 
 
 def reset_lstm_parameters(cell: RecurrentCell) -> None:
-    """Kernels and the single bias (4H,) of an LSTM-family cell; b_f = 1 when ``cell.unit_forget_bias``."""
+    """Kernels and the single bias (G*H,) of an LSTM-family cell; b_f = 1 when ``cell.unit_forget_bias`` (and the
+    cell has a forget gate "f" among its ``gates``)."""
     H = cell.hidden_size
     initializers.input_kernel_(cell.weight_ih, cell.init, H)
     initializers.recurrent_kernel_(cell.weight_hh, cell.init, H)
     initializers.bias_(cell.bias, cell.init, H)
-    if cell.unit_forget_bias:
+    if cell.unit_forget_bias and "f" in cell.gates:
+        k = cell.gates.index("f")
         with torch.no_grad():
-            cell.bias[H:2 * H] = 1.0                                                     # b_f = 1
+            cell.bias[k * H:(k + 1) * H] = 1.0                                           # b_f = 1
 
 
 class LSTMCell(RecurrentCell):

@@ -45,6 +45,7 @@ from .._habits import refuses_other_libraries_options
 from .._validate import check_bool
 from . import init as initializers
 from .base import RecurrentCell
+from .lstm import reset_lstm_parameters
 from .masks import Masks
 
 
@@ -75,16 +76,9 @@ class VanillaLSTMCell(RecurrentCell):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        H = self.hidden_size
-        initializers.input_kernel_(self.weight_ih, self.init, H)
-        initializers.recurrent_kernel_(self.weight_hh, self.init, H)
-        initializers.bias_(self.bias, self.init, H)
-        if self.unit_forget_bias and "f" in self.gates:
-            k = self.gates.index("f")
-            with torch.no_grad():
-                self.bias[k * H:(k + 1) * H] = 1.0                                       # b_f = 1
+        reset_lstm_parameters(self)
         for gate in self.peepholes:
-            initializers.peephole_(getattr(self, f"weight_c{gate}"), self.init, H)
+            initializers.peephole_(getattr(self, f"weight_c{gate}"), self.init, self.hidden_size)
 
     # ---- the parts a variant changes ---------------------------------------------------------
     def peep(self, gate: str, c: torch.Tensor):
