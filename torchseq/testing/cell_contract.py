@@ -233,7 +233,8 @@ def padding(s: Setup):
     garbage = 1e3 * torch.randn(s.x.shape, generator=generator, dtype=s.x.dtype)
     past = torch.arange(L).unsqueeze(0) >= lengths.unsqueeze(1)                  # (N, L), True past the length
     x = torch.where(past.unsqueeze(2), garbage, s.x)                            # (N, L, F), garbage padding
-    x[past.nonzero()[0][0], past.nonzero()[0][1], 0] = float("nan")
+    n, t = past.nonzero()[0].tolist()                                           # the first padded step
+    x[n, t, 0] = float("nan")
     x.requires_grad_()
     layer = s.layer()
     out, final = layer(x, initial_state=s.state, lengths=lengths)
