@@ -1,7 +1,7 @@
 """torchseq.testing.check_cell: every built-in cell keeps the whole contract (and equals its NumPy reference), a
 subclass of its own too; deliberately broken cells -- a wrong gate, a mask drawn at every step, padding that
-leaks through the projection, a missing gradient term, a state in the wrong dtype, masks ignored -- are each
-caught by the clause that names the fault, with a readable message."""
+leaks through the projection, a missing gradient term, a state in the wrong dtype, masks or DropConnect
+ignored -- are each caught by the clause that names the fault, with a readable message."""
 import copy
 
 import pytest
@@ -88,6 +88,13 @@ class DetachedCell(ts.LSTMCell):
         return super().step(xp, (h, c.detach()), trace, masks)
 
 
+class IgnoresDropConnect(ts.SimpleRNNCell):
+    """Uses its own W_h whatever the call's masks hold: weight_dropout= silently does nothing."""
+
+    def recurrent_weight(self, masks=None):
+        return self.weight_hh
+
+
 class Float32State(ts.GRUCell):
     """Makes its zero state in the default dtype whatever the input's."""
 
@@ -108,13 +115,15 @@ class IgnoresMasks(ts.SimpleRNNCell):
 @pytest.mark.filterwarnings("ignore:Input #1 requires gradient")       # the float32 state, in gradcheck
 @pytest.mark.parametrize("cell, fails, words", [
     (WrongGate, {"equations"}, "equations"),
-    (PerStepMask, {"variational masks"}, "differs; dropout = recurrent_dropout"),
+    (PerStepMask, {"variational masks"}, "differs; dropout = recurrent_dropout = weight_dropout"),
     (CentredOverTime, {"projection per step", "padding"}, "projection"),
     (DetachedCell, {"gradcheck step", "gradcheck layer"}, "Jacobian mismatch"),
     (Float32State, {"state shapes", "padding", "go_backwards", "Bidirectional", "Stacked", "dtype and device",
                     "gradcheck layer"}, "torch.float32"),
     (IgnoresMasks, {"variational masks"}, "changed nothing"),
-], ids=["wrong gate", "mask per step", "leaking padding", "missing gradient", "state dtype", "ignored masks"])
+    (IgnoresDropConnect, {"variational masks"}, "DropConnect against eval with W_h masked differs"),
+], ids=["wrong gate", "mask per step", "leaking padding", "missing gradient", "state dtype", "ignored masks",
+        "ignored DropConnect"])
 def test_a_broken_cell_is_caught_by_the_clause_that_names_its_fault(cell, fails, words):
     step = reference.gru_reset_before if issubclass(cell, ts.GRUCell) else (
         reference.simple_rnn if issubclass(cell, ts.SimpleRNNCell) else reference.lstm)

@@ -23,9 +23,10 @@ padding              a ragged batch with garbage (and a NaN) past each length = 
 go_backwards         ``go_backwards=True`` on the batch = each sample's valid steps reversed, read forward
 Bidirectional        the wrapper's merged outputs and states = a forward and a backward layer run apart
 Stacked              ``Stacked(RNN(cell), RNN(top))`` = the two layers chained by hand, lengths passed on
-variational masks    a training call with dropout = a hand loop that draws the masks once (``draw_masks``) and
-                     steps with them; two calls from the same seed agree; with one shared input mask the
-                     call equals an evaluation call on x * m, the same m at every step
+variational masks    a training call with dropout, recurrent dropout and DropConnect = a hand loop that draws
+                     the masks once (``draw_masks``) and steps with them; two calls from one seed agree; with
+                     one shared input mask the call = an evaluation call on x * m, the same m at every step;
+                     with DropConnect alone it = an evaluation call whose W_h is the call's masked copy
 dtype and device     a float32 copy answers in float32 and within 1e-4 of float64; on ``device`` the call's
                      outputs live there and equal the CPU's
 trace                ``step(..., trace={})`` writes (N, ·) tensors; ``torchseq.trace`` stacks them to (N, L, ·)
@@ -298,9 +299,10 @@ def stacked(s: Setup):
 
 def variational(s: Setup):
     cell, x = s.cell, s.x
-    layers = [s.layer(dropout=DROPOUT, recurrent_dropout=DROPOUT, generator=s.seed).train() for _ in range(2)]
+    layers = [s.layer(dropout=DROPOUT, recurrent_dropout=DROPOUT, weight_dropout=DROPOUT, generator=s.seed).train()
+              for _ in range(2)]
     first, again = [layer(x, initial_state=s.state)[0] for layer in layers]
-    masks = cell.draw_masks(s.x0, DROPOUT, DROPOUT, 0.0, True, torch.Generator().manual_seed(s.seed))
+    masks = cell.draw_masks(s.x0, DROPOUT, DROPOUT, DROPOUT, True, torch.Generator().manual_seed(s.seed))
     state, ys = s.state, []
     for x_t in x.unbind(1):
         y, state = cell.step(cell.project_input(x_t, masks), state, masks=masks)
@@ -310,12 +312,19 @@ def variational(s: Setup):
     m = cell.draw_masks(s.x0, 0.5, per_gate=False, generator=torch.Generator().manual_seed(s.seed)).input[0]
     dropped = shared(x, initial_state=s.state)[0]
     on_masked_input = s.layer().eval()(x * m.unsqueeze(1), initial_state=s.state)[0]   # (N, 1, F) mask, every t
+    connect = s.layer(weight_dropout=0.5, generator=s.seed).train()(x, initial_state=s.state)[0]
+    w = cell.draw_masks(s.x0, weight_dropout=0.5, generator=torch.Generator().manual_seed(s.seed)).weight_hh
+    masked = copy.deepcopy(cell)
+    with torch.no_grad():
+        masked.weight_hh.copy_(w)                                               # the call's W_h * M / (1 - p)
+    on_masked_weight = s.layer(masked).eval()(x, initial_state=s.state)[0]
     if largest([("eval", dropped, s.layer().eval()(x, initial_state=s.state)[0])]) == 0.0:
         raise AssertionError("dropout=0.5 changed nothing: the cell ignores the masks it is given "
                              "(input_product/recurrent_product apply them)")
     return largest([("two calls from one seed", first, again), ("one draw, stepped by hand", first, by_hand),
-                    ("shared input mask against eval on x * m", dropped, on_masked_input)]), EXACT, \
-        f"dropout = recurrent_dropout = {DROPOUT}: masks drawn once per call, used at every step"
+                    ("shared input mask against eval on x * m", dropped, on_masked_input),
+                    ("DropConnect against eval with W_h masked", connect, on_masked_weight)]), EXACT, \
+        f"dropout = recurrent_dropout = weight_dropout = {DROPOUT}: masks drawn once per call, used at every step"
 
 
 def dtype_and_device(s: Setup):
