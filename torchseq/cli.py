@@ -137,13 +137,14 @@ def _odyssey(args: argparse.Namespace) -> int:
     if not args.quiet:
         say(f"experiment odyssey{' (QUICK smoke run)' if args.quick else ''}: {runs} runs; results go to {out}{os.sep}")
     result = run_odyssey(cfg, device=args.device, log=None if args.quiet else say)
-    return _write_experiment(out, stem, result, ("QUICK (test-sized) run\n\n" if args.quick else "") + markdown(result),
-                             plot, args.quick)
+    return _write_experiment(out, stem, result, markdown(result), plot, args.quick)
 
 
 def _write_experiment(out: Path, stem: str, result: dict, table: str, plot, quick: bool) -> int:
+    """An experiment's JSON, Markdown table (labelled as a smoke run when ``quick``) and figure in ``out``."""
     import json
 
+    table = ("QUICK (test-sized) run\n\n" if quick else "") + table
     write_atomic(out / f"{stem}.json", json.dumps(result, indent=1))
     write_atomic(out / f"{stem}.md", table)
     drawn = plot(result, out / f"{stem}.png", quick=quick)
@@ -164,8 +165,7 @@ def _dropout(args: argparse.Namespace) -> int:
         say(f"experiment dropout{' (QUICK smoke run)' if args.quick else ''}: {len(cfg.seeds) * 3} runs; results "
             f"go to {out}{os.sep}")
     result = run_dropout_experiment(cfg, device=args.device, verbose=0, log=None if args.quiet else say)
-    return _write_experiment(out, stem, result, ("QUICK (test-sized) run\n\n" if args.quick else "") + markdown(result),
-                             plot, args.quick)
+    return _write_experiment(out, stem, result, markdown(result), plot, args.quick)
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -35,7 +35,9 @@ import torch
 from torch import nn
 
 from .interop import from_torch, load_keras_weights, state_from_torch
+from .layers.states import state_tensors
 from .testing import assert_modules_close, check_cell
+from .testing.cell_contract import largest
 from .testing.builtins import CELLS, VARIANT_CELLS
 
 # name -> (dtype, TF32 on, tolerance, label)
@@ -57,6 +59,7 @@ CONVOLUTIONS = {
     "GlobalMaxPool1D": (lambda F: nn.AdaptiveMaxPool1d(1), 0),
     "GlobalAvgPool1D": (lambda F: nn.AdaptiveAvgPool1d(1), 0),
 }
+# name -> (the layer's name in both keras.layers and torchseq, the options both take)
 KERAS = {"SimpleRNN": ("SimpleRNN", {}), "LSTM": ("LSTM", {}), "GRU reset_before": ("GRU", {"reset_after": False}),
          "GRU reset_after": ("GRU", {"reset_after": True})}
 
@@ -218,17 +221,16 @@ def _first_failure(report) -> str:
 
 
 def keras_rows(quick: bool) -> Iterator[Row]:
-    """torchseq against Keras' layers with the same weights, where Keras is installed (any backend)."""
+    """torchseq against Keras' layers with the same weights, where Keras 3 imports (any backend)."""
+    tol = CONDITIONS["float32"][2]
     try:
         import keras
     except ImportError as error:
-        yield Row("SimpleRNN, LSTM, GRU", "Keras", "-", None, None, None, CONDITIONS["float32"][2], None,
-                  f"skipped: Keras cannot be imported ({error}); pip install keras, and KERAS_BACKEND=torch "
-                  f"runs it on PyTorch")
+        yield _keras_skipped(f"Keras cannot be imported ({error}); pip install keras, and KERAS_BACKEND=torch runs "
+                             f"it on PyTorch")
         return
     if not hasattr(keras, "ops"):
-        yield Row("SimpleRNN, LSTM, GRU", "Keras", "-", None, None, None, CONDITIONS["float32"][2], None,
-                  f"skipped: Keras {keras.__version__} is not Keras 3 (pip install 'keras>=3')")
+        yield _keras_skipped(f"Keras {keras.__version__} is not Keras 3 (pip install 'keras>=3')")
         return
     import numpy as np
 
@@ -236,28 +238,25 @@ def keras_rows(quick: bool) -> Iterator[Row]:
     s = Sizes.of(quick)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((s.N, s.L, s.F)).astype("float32")
-    ours_of = {"SimpleRNN": lambda: layers.SimpleRNN(s.F, s.H),
-               "LSTM": lambda: layers.LSTM(s.F, s.H),
-               "GRU reset_before": lambda: layers.GRU(s.F, s.H),
-               "GRU reset_after": lambda: layers.GRU(s.F, s.H, reset_after=True)}
     for name, (kind, options) in KERAS.items():
         theirs = getattr(keras.layers, kind)(s.H, return_sequences=True, return_state=True, **options)
         theirs(x)                                                                    # builds its weights
         weights = [w + 0.1 * rng.standard_normal(w.shape).astype("float32") for w in theirs.get_weights()]
         theirs.set_weights(weights)                                                  # biases away from 0
-        out_k, *state_k = [keras.ops.convert_to_numpy(t) for t in theirs(x)]
-        ours = ours_of[name]()
-        ours.return_sequences, ours.return_state = True, True
-        load_keras_weights(ours, weights)
+        out_k, *state_k = [torch.from_numpy(keras.ops.convert_to_numpy(t)) for t in theirs(x)]
+        ours = load_keras_weights(getattr(layers, kind)(s.F, s.H, return_sequences=True, return_state=True,
+                                                        **options), weights)
         with torch.no_grad():
             out, state = ours(torch.from_numpy(x))
-        state = [state] if isinstance(state, torch.Tensor) else list(state)
-        diff = lambda a, b: float(((a - torch.from_numpy(b)).abs() / (1 + torch.from_numpy(b).abs())).max())  # noqa: E731
-        outputs = diff(out, out_k)
-        states = max(diff(a, b) for a, b in zip(state, state_k))
-        tol = CONDITIONS["float32"][2]
+        outputs = largest([("outputs", out, out_k)])
+        states = largest([("states", list(state_tensors(state)), state_k)])
         yield Row(name, f"Keras {keras.__version__} ({keras.backend.backend()})", "float32, cpu", outputs, states,
                   None, tol, outputs <= tol and states <= tol)
+
+
+def _keras_skipped(why: str) -> Row:
+    return Row("SimpleRNN, LSTM, GRU", "Keras", "-", None, None, None, CONDITIONS["float32"][2], None,
+               f"skipped: {why}")
 
 
 def contract_rows(device: torch.device, quick: bool) -> Iterator[Row]:

@@ -109,41 +109,16 @@ def largest(pairs) -> Difference:
     return worst
 
 
-def _describe(state) -> str:
-    if isinstance(state, torch.Tensor):
-        return f"tensor {tuple(state.shape)} {state.dtype}"
-    return f"{type(state).__name__} of {len(state)}"
-
-
-def _check_state_like(what: str, state, cell: RecurrentCell, like: torch.Tensor) -> None:
-    names, N, H = cell.state_names, like.shape[0], cell.hidden_size
-    if len(names) == 1:
-        if not isinstance(state, torch.Tensor):
-            raise AssertionError(f"{what} must be a tensor (state_names {names}), got {_describe(state)}")
-        tensors = [state]
-    else:
-        if not isinstance(state, tuple) or len(state) != len(names):
-            raise AssertionError(f"{what} must be a tuple {names}, got {_describe(state)}")
-        tensors = list(state)
-    for name, t in zip(names, tensors):
-        if not isinstance(t, torch.Tensor) or tuple(t.shape) != (N, H):
-            raise AssertionError(f"{what}: {name} must be (N, H) = {(N, H)}, got "
-                                 f"{tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__}")
-        if t.dtype != like.dtype or t.device != like.device:
-            raise AssertionError(f"{what}: {name} is {t.dtype} on {t.device}, the input {like.dtype} on "
-                                 f"{like.device}")
-
-
 def state_shapes(s: Setup):
     cell, x0 = s.cell, s.x0
     zero = cell.zero_state(x0)
-    _check_state_like("zero_state(x)", zero, cell, x0)
+    RecurrentCell.check_state(cell, zero, x0, "zero_state(x)")                   # the base class's own check
     y, new = cell.step(cell.project_input(x0), zero)
-    _check_state_like("the state step returns", new, cell, x0)
+    RecurrentCell.check_state(cell, new, x0, "the state step returns")
     if tuple(y.shape) != (x0.shape[0], cell.output_size) or y.dtype != x0.dtype:
         raise AssertionError(f"step's output must be (N, output_size) = {(x0.shape[0], cell.output_size)} in "
                              f"{x0.dtype}, got {tuple(y.shape)} {y.dtype}")
-    cell.check_state(new, x0)
+    cell.check_state(new, x0)                                                   # and the cell's, if it has one
     return None, None, f"state {cell.state_names}, each (N, H) = {tuple(x0.shape[:1]) + (cell.hidden_size,)}"
 
 

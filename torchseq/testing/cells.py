@@ -23,6 +23,7 @@ import torch
 
 from .._validate import check_bool, check_device, check_seed, check_size
 from ..cells.base import RecurrentCell
+from ..layers.states import map_state
 from . import cell_contract as clause
 from .cell_contract import Setup, redrawn, top_cell
 
@@ -160,16 +161,8 @@ def _setup(cell: RecurrentCell, factory, N: int, L: int, seed: int, device: torc
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(N, L, cell.input_size, generator=generator, dtype=torch.float64)          # (N, L, F)
     lengths = torch.tensor([[L, (L + 1) // 2, 1][n % 3] for n in range(N)])                  # (N,): L, middle, 1
-    zero = cell.zero_state(x)
-    state = zero if isinstance(zero, torch.Tensor) else tuple(zero)
-    state = _random_like(state, generator)
+    state = map_state(lambda t: 0.5 * torch.randn(t.shape, generator=generator, dtype=t.dtype), cell.zero_state(x))
     return Setup(cell, top_cell(factory, cell), x, lengths, state, seed, device)
-
-
-def _random_like(state, generator):
-    if isinstance(state, torch.Tensor):
-        return 0.5 * torch.randn(state.shape, generator=generator, dtype=state.dtype)
-    return tuple(_random_like(s, generator) for s in state)
 
 
 def _run(name: str, run, setup: Setup) -> CellCheck:
